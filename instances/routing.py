@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import consumers
+
+websocket_urlpatterns = [
+    path("ws/instances/<uuid:uuid>/desktop", consumers.DesktopConsumer.as_asgi()),
+]

@@ -1,0 +1,17 @@
+"""DOIs as portals link them: bare, doi:-prefixed, as a doi.org URL, any case, URL-encoded."""
+import re
+from urllib.parse import unquote
+
+_PREFIXES = re.compile(r"^(?:doi:|https?:/+(?:dx\.)?doi\.org/)", re.IGNORECASE)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+class MalformedDOI(ValueError):
+    pass
+
+
+def normalise(raw: str) -> str:
+    doi = _PREFIXES.sub("", unquote(raw).strip())
+    if not _DOI.match(doi):
+        raise MalformedDOI(f"“{raw}” is not a DOI. A DOI looks like 10.22003/XFEL.EU-DATA-700000-00.")
+    return doi.lower()

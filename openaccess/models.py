@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.db import models
+
+
+class Experiment(models.Model):
+    """A proposal's experiment: its data sits on dCache under data_path."""
+
+    class Override(models.TextChoices):
+        NONE = "", "by release date"
+        OPEN = "open", "forced open"
+        CLOSED = "closed", "forced closed"
+
+    proposal_id = models.CharField(max_length=64, unique=True)
+    title = models.CharField(max_length=500)
+    abstract = models.TextField(blank=True)
+    instrument = models.CharField(max_length=100)
+    techniques = models.JSONField(default=list, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    data_path = models.CharField(max_length=500, help_text="dCache path of the raw data")
+    release_date = models.DateTimeField(
+        null=True, blank=True, help_text="When the data becomes open to anyone who signs in"
+    )
+    open_override = models.CharField(
+        max_length=8, choices=Override.choices, default=Override.NONE, blank=True
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ExperimentMember", related_name="experiments"
+    )
+
+    class Meta:
+        ordering = ["-start_date"]
+
+    def __str__(self):
+        return f"{self.proposal_id}: {self.title}"
+
+
+class ExperimentMember(models.Model):
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "user"], name="unique_experiment_member")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.experiment.proposal_id}"
+
+
+class Dataset(models.Model):
+    """A DOI minted for (part of) an experiment's data: a data portal's entry point into visa."""
+
+    doi = models.CharField(max_length=255, unique=True, help_text="Stored lower case, without prefix")
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="datasets")
+    title = models.CharField(max_length=500, blank=True)
+
+    def save(self, *args, **kwargs):
+        self.doi = self.doi.lower()
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return self.doi

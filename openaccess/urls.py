@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("doi/<path:doi>", views.doi_landing, name="doi"),
+]

@@ -1,0 +1,25 @@
+# The two commands: `make run` (the demo on embedded defaults) and `make test` (every test).
+PY := .venv/bin/python
+# Tests run on the machine's PostgreSQL and Redis.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/visa
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: setup run test
+
+setup: .venv/.installed node_modules/.installed
+
+.venv/.installed: requirements.txt
+	python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: setup
+	bash deploy/run-demo.sh
+
+test: setup
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)

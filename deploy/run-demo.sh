@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The demo on one machine: devcloud (the cloud), an ASGI server (pages and desktop proxy) and a
+# Celery worker with embedded beat. Ctrl-C stops every process it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+HOST=${VISA_HOST:-127.0.0.1}
+PORT=${VISA_PORT:-8000}
+mkdir -p var/celery/processed
+
+$PY manage.py migrate --noinput -v0
+$PY manage.py collectstatic --noinput -v0
+$PY manage.py seed_demo
+
+trap 'trap - EXIT; kill $(jobs -p) 2>/dev/null; wait' INT TERM EXIT
+$PY -m deploy.devcloud --state var/devcloud.json &
+$PY -m uvicorn visa.asgi:application --host "$HOST" --port "$PORT" --log-level warning &
+$PY -m celery -A visa worker --beat --loglevel INFO --concurrency 2 &
+
+until $PY -c "import urllib.request; urllib.request.urlopen('http://$HOST:$PORT/accounts/login/')" 2>/dev/null; do sleep 0.5; done
+cat <<TXT
+
+  visa is running at http://$HOST:$PORT/
+  Sign in as demo / demo, then open http://$HOST:$PORT/doi/10.22003/XFEL.EU-DATA-700000-00
+  Ctrl-C stops it.
+
+TXT
+wait -n

@@ -1,0 +1,123 @@
+"""Fixtures that start the real parts: devcloud, an ASGI server and a Celery worker, against the
+test database (PostgreSQL) and Redis, and a real browser."""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def seeded(django_db_setup, django_db_blocker):
+    """The demo data (images, flavours, the open XFEL dataset), committed for every test."""
+    with django_db_blocker.unblock():
+        call_command("seed_demo", stdout=open(os.devnull, "w"))
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing answered on port {port}")
+
+
+class Stack:
+    """visa's processes as `make run` starts them, on the test database and Redis."""
+
+    def __init__(self, tmp, devcloud_url):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "OPENSTACK_AUTH_URL": devcloud_url,
+            "VISA_VAR_DIR": str(tmp),
+            "VISA_BUILD_TIMEOUT": "60",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.logs = tmp
+        self.web = self.start("web", "-m", "uvicorn", "visa.asgi:application", "--port", str(self.port))
+        self.worker = self.start_worker()
+        wait_for_port(self.port, self.web)
+
+    def start(self, name, *args):
+        log = open(self.logs / f"{name}.log", "ab")
+        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start_worker(self):
+        return self.start("worker", "-m", "celery", "-A", "visa", "worker", "--beat", "--concurrency", "4",
+                          "--loglevel", "INFO", "--schedule", str(self.logs / "beat-schedule"))
+
+    def stop(self):
+        for process in (self.web, self.worker):
+            process.terminate()
+        for process in (self.web, self.worker):
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _database_url():
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def devcloud(tmp_path_factory):
+    from deploy.devcloud.testing import start_devcloud
+
+    cloud = start_devcloud(tmp_path_factory.mktemp("devcloud"))
+    yield cloud
+    cloud.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(seeded, devcloud, tmp_path_factory):
+    assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "integration tests run on PostgreSQL"
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()  # no tasks left over from an earlier run
+    stack = Stack(tmp_path_factory.mktemp("stack"), devcloud.auth_url)
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def committed(django_db_blocker):
+    """Make rows outside the test transaction, so the stack's processes see them."""
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture(scope="session")
+def browser():
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        yield browser
+        browser.close()

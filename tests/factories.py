@@ -1,0 +1,38 @@
+"""Small helpers that make the rows tests need."""
+import datetime
+import itertools
+
+from django.contrib.auth import get_user_model
+
+from instances.models import Flavour, Image
+from openaccess.models import Dataset, Experiment, ExperimentMember
+
+_numbers = itertools.count(1)
+
+
+def make_user(name=None, password="pw-for-tests"):
+    name = name or f"user{next(_numbers)}"
+    return get_user_model().objects.create_user(name, f"{name}@visa.test", password)
+
+
+def make_experiment(release_date=None, members=(), dois=(), **fields):
+    number = next(_numbers)
+    experiment = Experiment.objects.create(
+        proposal_id=fields.pop("proposal_id", f"9{number:05d}"),
+        title=fields.pop("title", f"Experiment {number}"),
+        instrument="SPB/SFX",
+        start_date=datetime.date(2024, 1, 1),
+        end_date=datetime.date(2024, 1, 5),
+        data_path=fields.pop("data_path", f"/pnfs/facility/raw/p{number}"),
+        release_date=release_date,
+        **fields,
+    )
+    for user in members:
+        ExperimentMember.objects.create(experiment=experiment, user=user)
+    for doi in dois:
+        Dataset.objects.create(doi=doi, experiment=experiment)
+    return experiment
+
+
+def demo_image_and_flavour():
+    return Image.objects.get(name="Ubuntu 24.04 Desktop"), Flavour.objects.get(name="m1.small")

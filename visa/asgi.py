@@ -1,10 +1,14 @@
 """ASGI entry point: Django for HTTP, Channels consumers for WebSockets (Origin checked)."""
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "visa.settings")
 django_asgi_app = get_asgi_application()
+# WhiteNoise serves static files as a synchronous file iterator, which Django's ASGI handler runs
+# in a thread and warns about on every file; nginx serves them in production.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -1,0 +1,52 @@
+"""The walking skeleton as a new user tries it, in Debian's chromium driven by Playwright."""
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.factories import make_user
+
+SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
+
+
+@pytest.fixture
+def page(browser, stack):
+    context = browser.new_context(base_url=stack.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+# True once the noVNC canvas shows more than one colour.
+CANVAS_HAS_PIXELS = """() => {
+    const canvas = document.querySelector('#desktop canvas');
+    if (!canvas || !canvas.width) return false;
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 4; i < data.length; i += 4 * 101)
+        if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2]) return true;
+    return false;
+}"""
+
+
+def test_sign_in_open_a_doi_launch_and_see_the_desktop(page, committed):
+    user = make_user()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    page.goto("/doi/10.22003/XFEL.EU-DATA-700000-00")
+    page.get_by_role("link", name="Sign in").first.click()
+    page.get_by_label("User name").fill(user.username)
+    page.get_by_label("Password").fill("pw-for-tests")
+    page.get_by_role("button", name="Sign in").click()
+
+    page.wait_for_url(re.compile(r"/doi/"))
+    assert page.get_by_text("Open data").is_visible()
+    page.screenshot(path=SHOTS / "doi.png")
+    page.get_by_role("button", name="Launch").click()
+
+    page.wait_for_url(re.compile(r"/instances/[0-9a-f-]{36}/$"))
+    assert page.get_by_text("/pnfs/xfel.eu/exfel/archive/XFEL/raw/SPB/201701/p700000").is_visible()
+    page.locator("#state", has_text="ACTIVE").wait_for()
+    page.wait_for_function(CANVAS_HAS_PIXELS)
+    assert page.get_by_text("Connected to your desktop.").is_visible()
+    page.screenshot(path=SHOTS / "instance.png")

@@ -1,6 +1,7 @@
 """A small RFB 3.8 client for tests: over TCP (straight to a VM) or over a WebSocket (through
 the desktop proxy, as noVNC connects)."""
 import asyncio
+import concurrent.futures
 import struct
 
 from instances import rfb
@@ -100,3 +101,10 @@ def non_blank(pixels: bytes) -> bool:
     """True when a raw 32 bpp rectangle holds more than one colour."""
     first = pixels[:4]
     return any(pixels[i:i + 4] != first for i in range(0, len(pixels), 4 * 97))
+
+
+def run(coroutine):
+    """Run a coroutine to completion from synchronous test code, even while another event loop
+    (Playwright's) runs in this thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

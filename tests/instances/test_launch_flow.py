@@ -7,7 +7,7 @@ import pytest
 import websockets
 
 from tests.factories import make_user
-from tests.rfbclient import RFBClient, WebSocketStream, non_blank
+from tests.rfbclient import RFBClient, WebSocketStream, non_blank, run
 from tests.web import WebUser
 
 DOI_PAGE = "/doi/10.22003/XFEL.EU-DATA-700000-00"
@@ -50,7 +50,7 @@ def test_launch_from_a_doi_reaches_active_and_the_desktop_streams(stack, scienti
     states = scientist.wait_for_state(uuid, "ACTIVE")
     assert states[-1] == "ACTIVE" and set(states) <= {"PENDING", "BUILDING", "STARTING", "ACTIVE"}
 
-    client, rects = asyncio.run(desktop_frame(stack, uuid, scientist.cookie_header))
+    client, rects = run(desktop_frame(stack, uuid, scientist.cookie_header))
     assert client.width > 0 and client.height > 0
     x, y, w, h, pixels = rects[0]
     assert (w, h) == (client.width, client.height) and non_blank(pixels)
@@ -68,7 +68,7 @@ def test_the_proxy_refuses_anonymous_foreign_origin_non_owner_and_unknown(stack,
 
     def refused(uuid, cookie="", origin=None):
         with pytest.raises(websockets.InvalidStatus) as refusal:
-            asyncio.run(desktop_frame(stack, uuid, cookie, origin))
+            run(desktop_frame(stack, uuid, cookie, origin))
         return refusal.value.response.status_code
 
     assert refused(uuid) == 403  # not signed in
@@ -76,4 +76,4 @@ def test_the_proxy_refuses_anonymous_foreign_origin_non_owner_and_unknown(stack,
     assert refused(uuid, other.cookie_header) == 403
     assert refused("00000000-0000-4000-8000-000000000000", scientist.cookie_header) == 403
     # and the owner still gets in
-    asyncio.run(desktop_frame(stack, uuid, scientist.cookie_header))
+    run(desktop_frame(stack, uuid, scientist.cookie_header))

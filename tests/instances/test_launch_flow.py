@@ -1,13 +1,12 @@
 """Launch from a DOI over HTTP, a real Celery worker builds the VM in devcloud, and the desktop
 answers over the WebSocket proxy."""
-import asyncio
 import re
 
 import pytest
 import websockets
 
 from tests.factories import make_user
-from tests.rfbclient import RFBClient, WebSocketStream, non_blank, run
+from tests.rfbclient import RfbClient, non_blank
 from tests.web import WebUser
 
 DOI_PAGE = "/doi/10.22003/XFEL.EU-DATA-700000-00"
@@ -25,15 +24,9 @@ def launch_from_doi(user):
     return match.group(1), answer
 
 
-async def desktop_frame(stack, uuid, cookie, origin=None):
+def open_desktop(stack, uuid, cookie, origin=None):
     url = stack.url.replace("http", "ws") + f"/ws/instances/{uuid}/desktop"
-    headers = {"Cookie": cookie}
-    async with websockets.connect(url, additional_headers=headers, origin=origin or stack.url,
-                                  subprotocols=["binary"], max_size=None) as websocket:
-        client = RFBClient(WebSocketStream(websocket))
-        await client.handshake()
-        await client.request_update()
-        return client, await asyncio.wait_for(client.read_update(), 10)
+    return RfbClient.through_proxy(url, cookie, origin=origin or stack.url)
 
 
 @pytest.fixture
@@ -50,10 +43,10 @@ def test_launch_from_a_doi_reaches_active_and_the_desktop_streams(stack, scienti
     states = scientist.wait_for_state(uuid, "ACTIVE")
     assert states[-1] == "ACTIVE" and set(states) <= {"PENDING", "BUILDING", "STARTING", "ACTIVE"}
 
-    client, rects = run(desktop_frame(stack, uuid, scientist.cookie_header))
-    assert client.width > 0 and client.height > 0
-    x, y, w, h, pixels = rects[0]
-    assert (w, h) == (client.width, client.height) and non_blank(pixels)
+    with open_desktop(stack, uuid, scientist.cookie_header) as desktop:
+        assert desktop.width > 0 and desktop.height > 0
+        pixels = desktop.framebuffer()
+    assert len(pixels) == desktop.width * desktop.height * 4 and non_blank(pixels)
 
     history = scientist.get(f"/instances/{uuid}/").text
     for step in ("PENDING → BUILDING", "BUILDING → STARTING", "STARTING → ACTIVE"):
@@ -68,12 +61,12 @@ def test_the_proxy_refuses_anonymous_foreign_origin_non_owner_and_unknown(stack,
 
     def refused(uuid, cookie="", origin=None):
         with pytest.raises(websockets.InvalidStatus) as refusal:
-            run(desktop_frame(stack, uuid, cookie, origin))
+            open_desktop(stack, uuid, cookie, origin)
         return refusal.value.response.status_code
 
     assert refused(uuid) == 403  # not signed in
     assert refused(uuid, scientist.cookie_header, origin="http://evil.example") == 403
     assert refused(uuid, other.cookie_header) == 403
     assert refused("00000000-0000-4000-8000-000000000000", scientist.cookie_header) == 403
-    # and the owner still gets in
-    run(desktop_frame(stack, uuid, scientist.cookie_header))
+    with open_desktop(stack, uuid, scientist.cookie_header) as desktop:  # the owner still gets in
+        assert non_blank(desktop.framebuffer())

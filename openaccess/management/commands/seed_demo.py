@@ -1,22 +1,17 @@
-"""Demo data: a user, an open European XFEL dataset, and devcloud's images and flavours."""
+"""Demo data: a user, an open European XFEL dataset, and images and flavours from devcloud's catalogue."""
 import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from deploy.devcloud import catalogue
 from instances.models import Flavour, Image
 from openaccess.models import Dataset, Experiment
 
 DEMO_USER, DEMO_PASSWORD = "demo", "demo"
-# devcloud's built-in catalogue (deploy/devcloud/catalogue.py).
-IMAGES = [
-    ("Ubuntu 24.04 Desktop", "6f0c6f2a-1d1e-4a7e-9d5b-2b6a0d9e0001", "Xfce desktop with Python, Jupyter and EXtra-data"),
-]
-FLAVOURS = [
-    ("m1.small", "f1a0c0de-0000-4000-8000-000000000001", 2, 4096),
-    ("m1.medium", "f1a0c0de-0000-4000-8000-000000000002", 4, 8192),
-]
+DEMO_IMAGES = {"ubuntu-desktop": "Desktop with Python, Jupyter and EXtra-data"}
+DEMO_FLAVOURS = ["m1.small", "m1.medium"]
 
 
 class Command(BaseCommand):
@@ -43,8 +38,12 @@ class Command(BaseCommand):
             doi="10.22003/xfel.eu-data-700000-00",
             defaults={"experiment": experiment, "title": experiment.title},
         )
-        for name, cloud_id, description in IMAGES:
-            Image.objects.update_or_create(cloud_id=cloud_id, defaults={"name": name, "description": description})
-        for name, cloud_id, cpus, ram_mb in FLAVOURS:
-            Flavour.objects.update_or_create(cloud_id=cloud_id, defaults={"name": name, "cpus": cpus, "ram_mb": ram_mb})
+        for key, description in DEMO_IMAGES.items():
+            image = catalogue.IMAGES[key]
+            Image.objects.update_or_create(cloud_id=image.id, defaults={"name": image.name, "description": description})
+        for key in DEMO_FLAVOURS:
+            flavour = catalogue.FLAVOURS[key]
+            Flavour.objects.update_or_create(
+                cloud_id=flavour.id, defaults={"name": flavour.name, "cpus": flavour.vcpus, "ram_mb": flavour.ram}
+            )
         self.stdout.write(f"Demo data ready ({timezone.now():%Y-%m-%d %H:%M}).")

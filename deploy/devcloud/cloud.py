@@ -1,0 +1,235 @@
+"""The simulated cloud: servers, their lifecycle and their desktops, persisted in a JSON state file.
+
+Every method may be called from any HTTP request thread or boot timer; one lock keeps them apart.
+"""
+import dataclasses
+import ipaddress
+import json
+import logging
+import os
+import random
+import secrets
+import threading
+import uuid
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import catalogue, userdata
+
+log = logging.getLogger(__name__)
+
+BUILD, ACTIVE, SHUTOFF, REBOOT, ERROR = "BUILD", "ACTIVE", "SHUTOFF", "REBOOT", "ERROR"
+
+
+class NotFound(Exception):
+    pass
+
+
+class Conflict(Exception):
+    """The server's state does not allow the action."""
+
+
+class QuotaExceeded(Exception):
+    pass
+
+
+def now():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclasses.dataclass
+class Server:
+    id: str
+    name: str
+    image_id: str
+    flavor_id: str
+    metadata: dict
+    user_data: str | None  # base64, as Nova received it
+    address: str
+    status: str
+    created: str
+    updated: str
+    launched_at: str | None = None
+    fault: str | None = None
+    # Input messages its builtin VNC server received; counted anew at each devcloud start.
+    inputs: Counter = dataclasses.field(default_factory=Counter, compare=False)
+
+    def to_state(self):
+        state = dataclasses.asdict(self)
+        del state["inputs"]
+        return state
+
+
+class Cloud:
+    def __init__(self, state_path, desktops, vnc_port, build_seconds):
+        """`desktops` starts a server's VNC desktop: builtin or Xvnc."""
+        self.desktops = desktops
+        self.vnc_port = vnc_port
+        self._state_path = Path(state_path)
+        self._build_seconds = build_seconds
+        self._lock = threading.RLock()
+        self._running = {}  # server id -> its desktop, for servers that are powered on
+        self._timers = {}  # server id -> the timer that finishes its boot
+        self._closed = False
+        state = json.loads(self._state_path.read_text()) if self._state_path.exists() else {}
+        # Addresses count up from a random loopback base, so two devclouds on one machine are unlikely to
+        # hand out the same one.
+        self._address_base = state.get("address_base") or f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.0"
+        self._addresses_used = state.get("addresses_used", 0)
+        self.token_secret = state.get("token_secret") or secrets.token_hex(32)
+        self._servers = {s["id"]: Server(**s) for s in state.get("servers", [])}
+        with self._lock:
+            for server in self._servers.values():
+                if server.status == ACTIVE:
+                    self._power_on(server)
+                elif server.status in (BUILD, REBOOT):
+                    self._boot_later(server)
+            self._save()
+
+    def servers(self):
+        """All servers, newest first as Nova lists them."""
+        with self._lock:
+            return sorted(self._servers.values(), key=lambda s: s.created, reverse=True)
+
+    def get(self, server_id):
+        return self._servers.get(server_id)
+
+    def usage(self):
+        with self._lock:
+            flavours = [catalogue.flavour(s.flavor_id) for s in self._servers.values()]
+        return {
+            "instances": len(flavours),
+            "cores": sum(f.vcpus for f in flavours),
+            "ram": sum(f.ram for f in flavours),
+        }
+
+    def create(self, name, image_id, flavor_id, metadata, user_data):
+        flavour = catalogue.flavour(flavor_id)
+        with self._lock:
+            used = self.usage()
+            wanted = {"instances": 1, "cores": flavour.vcpus, "ram": flavour.ram}
+            for resource, amount in wanted.items():
+                if used[resource] + amount > catalogue.QUOTA[resource]:
+                    raise QuotaExceeded(
+                        f"Quota exceeded for {resource}: Requested {amount}, but already used "
+                        f"{used[resource]} of {catalogue.QUOTA[resource]} {resource}"
+                    )
+            self._addresses_used += 1
+            address = str(ipaddress.IPv4Address(self._address_base) + self._addresses_used)
+            created = now()
+            server = Server(
+                str(uuid.uuid4()), name, image_id, flavor_id, metadata, user_data, address, BUILD, created, created
+            )
+            self._servers[server.id] = server
+            self._boot_later(server)
+            self._save()
+            log.info("server %s (%s) building at %s", server.id, name, address)
+            return server
+
+    def delete(self, server_id):
+        with self._lock:
+            self._power_off(self._find(server_id))
+            del self._servers[server_id]
+            self._save()
+
+    def start(self, server_id):
+        with self._lock:
+            server = self._in_state(server_id, "start", SHUTOFF)
+            self._power_on(server)
+            self._save()
+
+    def stop(self, server_id):
+        with self._lock:
+            server = self._in_state(server_id, "stop", ACTIVE)
+            self._power_off(server)
+            self._set_status(server, SHUTOFF)
+            self._save()
+
+    def reboot(self, server_id):
+        with self._lock:
+            server = self._in_state(server_id, "reboot", ACTIVE)
+            self._power_off(server)
+            self._set_status(server, REBOOT)
+            self._boot_later(server)
+            self._save()
+
+    def close(self):
+        """Stop every desktop; the state file keeps the servers for the next start."""
+        with self._lock:
+            self._closed = True  # a boot timer that already fired must not start a desktop now
+            for timer in self._timers.values():
+                timer.cancel()
+            for desktop in self._running.values():
+                desktop.close()
+            self._running.clear()
+        self.desktops.close()
+
+    def _find(self, server_id):
+        try:
+            return self._servers[server_id]
+        except KeyError:
+            raise NotFound(server_id) from None
+
+    def _in_state(self, server_id, action, status):
+        server = self._find(server_id)
+        if server.status != status:
+            raise Conflict(f"Cannot '{action}' instance {server_id} while it is in status {server.status}")
+        return server
+
+    def _boot_later(self, server):
+        timer = threading.Timer(self._build_seconds, self._finish_boot, [server.id])
+        timer.daemon = True
+        self._timers[server.id] = timer
+        timer.start()
+
+    def _finish_boot(self, server_id):
+        with self._lock:
+            self._timers.pop(server_id, None)
+            server = self._servers.get(server_id)
+            if server and server.status in (BUILD, REBOOT) and not self._closed:
+                self._power_on(server)
+                self._save()
+
+    def _power_on(self, server):
+        """Boot: cloud-init hands the VNC password to the desktop, which listens on the server's address."""
+        password = userdata.vnc_password(server.user_data)
+        if password is None:
+            self._fail(server, "no VNC password in user data")
+            return
+        try:
+            self._running[server.id] = self.desktops.launch(
+                server.address, self.vnc_port, password, server.name, server.inputs
+            )
+        except OSError as error:
+            self._fail(server, f"VNC desktop did not start: {error}")
+            return
+        server.launched_at = server.launched_at or now()
+        self._set_status(server, ACTIVE)
+
+    def _power_off(self, server):
+        desktop = self._running.pop(server.id, None)
+        if desktop:
+            desktop.close()
+
+    def _fail(self, server, message):
+        log.warning("server %s: %s", server.id, message)
+        server.fault = message
+        self._set_status(server, ERROR)
+
+    @staticmethod
+    def _set_status(server, status):
+        server.status = status
+        server.updated = now()
+
+    def _save(self):
+        state = {
+            "address_base": self._address_base,
+            "addresses_used": self._addresses_used,
+            "token_secret": self.token_secret,
+            "servers": [s.to_state() for s in self._servers.values()],
+        }
+        self._state_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self._state_path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state, indent=1))
+        os.replace(temporary, self._state_path)  # a crash never leaves half a state file

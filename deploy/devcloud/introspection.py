@@ -1,0 +1,34 @@
+"""Devcloud's own API for tests: what a real cloud would not tell, such as what reached a VM."""
+from . import userdata
+from .web import Reply, Routes
+
+routes = Routes()
+
+
+def counts(server):
+    return {kind: server.inputs[kind] for kind in ("key", "pointer", "clipboard")}
+
+
+@routes.add("GET", "/devcloud/servers", public=True)
+def servers(request):
+    cloud = request.app.cloud
+    return Reply(
+        200,
+        {
+            "servers": [
+                {
+                    "id": server.id,
+                    "name": server.name,
+                    "status": server.status,
+                    "metadata": server.metadata,
+                    "address": server.address,
+                    "vnc_port": cloud.vnc_port,
+                    "vnc": cloud.desktops.name,
+                    "user_data": userdata.decode(server.user_data),
+                    # Only the builtin VNC server counts the input messages it receives.
+                    "inputs": counts(server) if cloud.desktops.name == "builtin" else None,
+                }
+                for server in cloud.servers()
+            ]
+        },
+    )

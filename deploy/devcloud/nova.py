@@ -1,0 +1,306 @@
+"""Nova (compute API v2.1): servers and their actions, flavours, limits, version documents."""
+import hashlib
+import re
+import secrets
+
+from . import catalogue, userdata
+from .cloud import ACTIVE, BUILD, ERROR, REBOOT, SHUTOFF, Conflict, NotFound, QuotaExceeded
+from .web import HttpError, Reply, Routes
+
+routes = Routes()
+
+MIN_VERSION, MAX_VERSION = (2, 1), (2, 79)
+NETWORK = "devcloud-net"
+API = r"/compute/v2\.1"
+# Nova's vm_state, task_state and power_state (1 running, 4 shut down) behind each status.
+STATES = {
+    BUILD: ("building", "spawning", 0),
+    ACTIVE: ("active", None, 1),
+    SHUTOFF: ("stopped", None, 4),
+    REBOOT: ("active", "rebooting", 1),
+    ERROR: ("error", None, 0),
+}
+
+
+def fault(status, kind, message):
+    return HttpError(status, {kind: {"code": status, "message": message}})
+
+
+def bad_request(message):
+    return fault(400, "badRequest", message)
+
+
+def microversion(request):
+    """The microversion the client asked for, by either header; 2.1 if it did not."""
+    wanted = request.headers.get("X-OpenStack-Nova-API-Version")
+    for part in (request.headers.get("OpenStack-API-Version") or "").split(","):
+        service, _, version = part.strip().partition(" ")
+        if service.lower() == "compute":
+            wanted = version.strip()
+    if not wanted:
+        return MIN_VERSION
+    if wanted == "latest":
+        return MAX_VERSION
+    match = re.fullmatch(r"(\d+)\.(\d+)", wanted)
+    if not match:
+        raise bad_request(f"API Version String {wanted} is of invalid format.")
+    version = (int(match[1]), int(match[2]))
+    if not MIN_VERSION <= version <= MAX_VERSION:
+        raise fault(
+            406,
+            "computeFault",
+            f"Version {wanted} is not supported by the API. Minimum is {_text(MIN_VERSION)} "
+            f"and maximum is {_text(MAX_VERSION)}.",
+        )
+    return version
+
+
+def _text(version):
+    return "%d.%d" % version
+
+
+def reply(request, status, body=None, headers=None):
+    version = _text(microversion(request))
+    return Reply(
+        status,
+        body,
+        {
+            "OpenStack-API-Version": f"compute {version}",
+            "X-OpenStack-Nova-API-Version": version,
+            "Vary": "OpenStack-API-Version, X-OpenStack-Nova-API-Version",
+            **(headers or {}),
+        },
+    )
+
+
+def _version_document(request):
+    return {
+        "id": "v2.1",
+        "status": "CURRENT",
+        "version": _text(MAX_VERSION),
+        "min_version": _text(MIN_VERSION),
+        "updated": "2013-07-23T11:33:21Z",
+        "links": [{"rel": "self", "href": f"{request.base_url}/compute/v2.1/"}],
+        "media-types": [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}],
+    }
+
+
+def _links(request, collection, id):
+    return [
+        {"rel": "self", "href": f"{request.base_url}/compute/v2.1/{collection}/{id}"},
+        {"rel": "bookmark", "href": f"{request.base_url}/compute/{collection}/{id}"},
+    ]
+
+
+def _server_summary(request, server):
+    return {"id": server.id, "name": server.name, "links": _links(request, "servers", server.id)}
+
+
+def _server_detail(request, server):
+    identity = request.app.identity
+    vm_state, task_state, power_state = STATES[server.status]
+    flavour = catalogue.flavour(server.flavor_id)
+    if microversion(request) >= (2, 47):  # the flavour is embedded since 2.47, referenced before
+        flavor = {
+            "original_name": flavour.name,
+            "vcpus": flavour.vcpus,
+            "ram": flavour.ram,
+            "disk": flavour.disk,
+            "ephemeral": 0,
+            "swap": 0,
+            "extra_specs": {},
+        }
+    else:
+        flavor = {"id": flavour.id, "links": _links(request, "flavors", flavour.id)[1:]}
+    mac = "fa:16:3e:" + ":".join("%02x" % int(octet) for octet in server.address.split(".")[1:])
+    detail = {
+        **_server_summary(request, server),
+        "status": server.status,
+        "tenant_id": identity.project_id,
+        "user_id": identity.user_id,
+        "metadata": server.metadata,
+        "hostId": hashlib.sha224(f"{identity.project_id}devcloud".encode()).hexdigest(),
+        "image": {"id": server.image_id, "links": _links(request, "images", server.image_id)[1:]},
+        "flavor": flavor,
+        "created": server.created,
+        "updated": server.updated,
+        "addresses": {
+            NETWORK: [
+                {"addr": server.address, "version": 4, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": mac}
+            ]
+        },
+        "accessIPv4": server.address,
+        "accessIPv6": "",
+        "key_name": None,
+        "config_drive": "",
+        "progress": 0,
+        "locked": False,
+        "description": None,
+        "tags": [],
+        "security_groups": [{"name": "default"}],
+        "os-extended-volumes:volumes_attached": [],
+        "OS-DCF:diskConfig": "MANUAL",
+        "OS-EXT-AZ:availability_zone": "nova",
+        "OS-EXT-STS:vm_state": vm_state,
+        "OS-EXT-STS:task_state": task_state,
+        "OS-EXT-STS:power_state": power_state,
+        "OS-SRV-USG:launched_at": server.launched_at,
+        "OS-SRV-USG:terminated_at": None,
+    }
+    if server.status == ERROR:
+        detail["fault"] = {"code": 500, "created": server.updated, "message": server.fault}
+    return detail
+
+
+def _flavour(request, flavour, detail):
+    summary = {"id": flavour.id, "name": flavour.name, "links": _links(request, "flavors", flavour.id)}
+    if not detail:
+        return summary
+    return {
+        **summary,
+        "vcpus": flavour.vcpus,
+        "ram": flavour.ram,
+        "disk": flavour.disk,
+        "swap": 0,
+        "OS-FLV-EXT-DATA:ephemeral": 0,
+        "rxtx_factor": 1.0,
+        "os-flavor-access:is_public": True,
+        "OS-FLV-DISABLED:disabled": False,
+        "description": None,
+        "extra_specs": {},
+    }
+
+
+def _no_server(server_id):
+    return fault(404, "itemNotFound", f"Instance {server_id} could not be found.")
+
+
+def _reference(value):
+    """The id in an imageRef or flavorRef, which may also be a link."""
+    return str(value or "").rstrip("/").rsplit("/", 1)[-1]
+
+
+@routes.add("GET", "/compute/?", public=True)
+def versions(request):
+    return Reply(200, {"versions": [_version_document(request)]})
+
+
+@routes.add("GET", API + "/?", public=True)
+def version(request):
+    return Reply(200, {"version": _version_document(request)})
+
+
+@routes.add("GET", API + "/servers(?P<detail>/detail)?")
+def list_servers(request, detail):
+    servers = request.app.cloud.servers()
+    if request.param("name"):  # a regular expression, as in Nova
+        try:
+            pattern = re.compile(request.param("name"))
+        except re.error:
+            raise bad_request("Invalid name filter") from None
+        servers = [s for s in servers if pattern.search(s.name)]
+    if request.param("status"):
+        servers = [s for s in servers if s.status == request.param("status").upper()]
+    view = _server_detail if detail else _server_summary
+    return reply(request, 200, {"servers": [view(request, s) for s in servers]})
+
+
+@routes.add("POST", API + "/servers")
+def create_server(request):
+    body = request.json()
+    spec = body.get("server") if isinstance(body, dict) else None
+    if not isinstance(spec, dict):
+        raise bad_request("Invalid input for field/attribute server.")
+    name = spec.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise bad_request("Invalid input for field/attribute name.")
+    image_id, flavor_id = _reference(spec.get("imageRef")), _reference(spec.get("flavorRef"))
+    if catalogue.image(image_id) is None:
+        raise bad_request("Can not find requested image")
+    if catalogue.flavour(flavor_id) is None:
+        raise bad_request(f"Flavor {flavor_id} could not be found.")
+    metadata = spec.get("metadata") or {}
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise bad_request("Invalid input for field/attribute metadata.")
+    user_data = spec.get("user_data")
+    if user_data and userdata.decode(user_data) is None:
+        raise bad_request("User data needs to be valid base 64.")
+    try:
+        server = request.app.cloud.create(name, image_id, flavor_id, metadata, user_data)
+    except QuotaExceeded as error:
+        raise fault(403, "forbidden", str(error)) from None
+    created = {
+        "id": server.id,
+        "links": _links(request, "servers", server.id),
+        "OS-DCF:diskConfig": "MANUAL",
+        "security_groups": [{"name": "default"}],
+        "adminPass": secrets.token_urlsafe(9),
+    }
+    return reply(request, 202, {"server": created}, {"Location": created["links"][0]["href"]})
+
+
+@routes.add("GET", API + "/servers/(?P<server_id>[^/]+)")
+def show_server(request, server_id):
+    server = request.app.cloud.get(server_id)
+    if server is None:
+        raise _no_server(server_id)
+    return reply(request, 200, {"server": _server_detail(request, server)})
+
+
+@routes.add("DELETE", API + "/servers/(?P<server_id>[^/]+)")
+def delete_server(request, server_id):
+    try:
+        request.app.cloud.delete(server_id)
+    except NotFound:
+        raise _no_server(server_id) from None
+    return reply(request, 204)
+
+
+@routes.add("POST", API + "/servers/(?P<server_id>[^/]+)/action")
+def server_action(request, server_id):
+    body = request.json()
+    cloud = request.app.cloud
+    actions = {"os-start": cloud.start, "os-stop": cloud.stop, "reboot": cloud.reboot}
+    names = [name for name in body if name in actions] if isinstance(body, dict) else []
+    if not names:
+        raise bad_request("There is no such action (devcloud knows os-start, os-stop and reboot)")
+    try:
+        actions[names[0]](server_id)
+    except NotFound:
+        raise _no_server(server_id) from None
+    except Conflict as error:
+        raise fault(409, "conflictingRequest", str(error)) from None
+    return reply(request, 202)
+
+
+@routes.add("GET", API + "/flavors(?P<detail>/detail)?")
+def list_flavours(request, detail):
+    return reply(request, 200, {"flavors": [_flavour(request, f, detail) for f in catalogue.FLAVOURS.values()]})
+
+
+@routes.add("GET", API + "/flavors/(?P<flavor_id>[^/]+)")
+def show_flavour(request, flavor_id):
+    flavour = catalogue.flavour(flavor_id)
+    if flavour is None:
+        raise fault(404, "itemNotFound", f"Flavor {flavor_id} could not be found.")
+    return reply(request, 200, {"flavor": _flavour(request, flavour, detail=True)})
+
+
+@routes.add("GET", API + "/limits")
+def limits(request):
+    used, quota = request.app.cloud.usage(), catalogue.QUOTA
+    absolute = {
+        "maxTotalInstances": quota["instances"],
+        "maxTotalCores": quota["cores"],
+        "maxTotalRAMSize": quota["ram"],
+        "maxServerMeta": 128,
+        "maxImageMeta": 128,
+        "maxTotalKeypairs": 100,
+        "maxServerGroups": 10,
+        "maxServerGroupMembers": 10,
+        "totalInstancesUsed": used["instances"],
+        "totalCoresUsed": used["cores"],
+        "totalRAMUsed": used["ram"],
+        "totalServerGroupsUsed": 0,
+    }
+    return reply(request, 200, {"limits": {"absolute": absolute, "rate": []}})

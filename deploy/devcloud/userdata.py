@@ -1,0 +1,37 @@
+"""Reading cloud-init user data the way a booting visa image would."""
+import base64
+import binascii
+
+import yaml
+
+VNC_PASSWORD_PATH = "/etc/visa/vnc-password"
+
+
+def decode(user_data):
+    """The text of base64 user data (as Nova receives it), or None if there is none or it is not base64."""
+    if not user_data:
+        return None
+    try:
+        return base64.b64decode(user_data, validate=True).decode("utf-8", errors="replace")
+    except binascii.Error:
+        return None
+
+
+def vnc_password(user_data):
+    """The VNC password the image's cloud-config writes to VNC_PASSWORD_PATH, or None."""
+    text = decode(user_data)
+    # cloud-init only treats user data as cloud-config when it starts with this header.
+    if not text or not text.startswith("#cloud-config"):
+        return None
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(config, dict):
+        return None
+    for entry in config.get("write_files") or []:
+        if isinstance(entry, dict) and entry.get("path") == VNC_PASSWORD_PATH:
+            # The image's VNC service reads the file's first line, so a trailing newline is not part of it.
+            lines = str(entry.get("content", "")).splitlines()
+            return lines[0] if lines and lines[0] else None
+    return None

@@ -22,4 +22,5 @@ run: setup
 	bash deploy/run-demo.sh
 
 test: setup
+	$(PY) manage.py collectstatic --noinput -v0
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)

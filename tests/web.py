@@ -4,6 +4,10 @@ import time
 
 import requests
 
+from tests.rfbclient import RfbClient
+
+DEMO_DOI_PAGE = "/doi/10.22003/XFEL.EU-DATA-700000-00"
+
 
 class WebUser:
     def __init__(self, base_url, username, password):
@@ -44,3 +48,23 @@ class WebUser:
                 raise AssertionError(f"instance went to ERROR: {state['reason']}")
             time.sleep(0.2)
         raise TimeoutError(f"instance still {seen[-1]} after {timeout} s; went through {seen}")
+
+    def launch_from_doi(self, doi_page=DEMO_DOI_PAGE):
+        """Press Launch on a DOI page with the preselected environment and size; return the
+        new instance's UUID and the instance page it led to."""
+        page = self.get(doi_page).text
+        form = {name: re.search(pattern, page).group(1) for name, pattern in {
+            "image": r'name="image">\s*<option value="(\d+)"',
+            "flavour": r'name="flavour">\s*<option value="(\d+)"',
+            "experiment": r'name="experiment" value="(\d+)"',
+        }.items()}
+        answer = self.post_form(doi_page, "/instances/launch", form)
+        match = re.search(r"/instances/([0-9a-f-]{36})/$", answer.url)
+        assert match, f"not taken to the instance page: {answer.url}"
+        return match.group(1), answer
+
+    def open_desktop(self, uuid, origin=None, cookie=None):
+        """An RFB session through the desktop proxy, as noVNC in this user's browser opens it."""
+        url = self.base_url.replace("http", "ws", 1) + f"/ws/instances/{uuid}/desktop"
+        return RfbClient.through_proxy(url, self.cookie_header if cookie is None else cookie,
+                                       origin=origin or self.base_url)

@@ -199,7 +199,7 @@ class Cloud:
             return
         try:
             self._running[server.id] = self.desktops.launch(
-                server.address, self.vnc_port, password, server.name, server.inputs
+                server.address, self.vnc_port, password, server.name, server.inputs, desktop_notice(server)
             )
         except OSError as error:
             self._fail(server, f"VNC desktop did not start: {error}")
@@ -233,3 +233,10 @@ class Cloud:
         temporary = self._state_path.with_suffix(".tmp")
         temporary.write_text(json.dumps(state, indent=1))
         os.replace(temporary, self._state_path)  # a crash never leaves half a state file
+
+
+def desktop_notice(server):
+    """What the desktop shows its user: which server this is and the data it mounted."""
+    lines = [f"devcloud {server.name}", "", "Data mounted:"]
+    lines += [f"  {point}  from  {source}  ({options.split(',')[0]})" for source, point, options in userdata.mounts(server.user_data)]
+    return "\n".join(lines if len(lines) > 3 else lines[:2] + ["No data mounted."])

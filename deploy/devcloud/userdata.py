@@ -17,19 +17,31 @@ def decode(user_data):
         return None
 
 
-def vnc_password(user_data):
-    """The VNC password the image's cloud-config writes to VNC_PASSWORD_PATH, or None."""
+def cloud_config(user_data):
+    """The cloud-config mapping in base64 user data, or {} if there is none."""
     text = decode(user_data)
     # cloud-init only treats user data as cloud-config when it starts with this header.
     if not text or not text.startswith("#cloud-config"):
-        return None
+        return {}
     try:
         config = yaml.safe_load(text)
     except yaml.YAMLError:
-        return None
-    if not isinstance(config, dict):
-        return None
-    for entry in config.get("write_files") or []:
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def mounts(user_data):
+    """(source, mount point, options) of each filesystem the cloud-config mounts."""
+    return [
+        (str(entry[0]), str(entry[1]), str(entry[3]) if len(entry) > 3 else "defaults")
+        for entry in cloud_config(user_data).get("mounts") or []
+        if isinstance(entry, list) and len(entry) >= 2
+    ]
+
+
+def vnc_password(user_data):
+    """The VNC password the image's cloud-config writes to VNC_PASSWORD_PATH, or None."""
+    for entry in cloud_config(user_data).get("write_files") or []:
         if isinstance(entry, dict) and entry.get("path") == VNC_PASSWORD_PATH:
             # The image's VNC service reads the file's first line, so a trailing newline is not part of it.
             lines = str(entry.get("content", "")).splitlines()

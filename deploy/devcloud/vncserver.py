@@ -34,8 +34,9 @@ class BuiltinDesktops:
         self._thread = threading.Thread(target=self._loop.run_forever, name="vnc", daemon=True)
         self._thread.start()
 
-    def launch(self, address, port, password, title, inputs):
-        """Listen at (address, port); `inputs` is a Counter of received key/pointer/clipboard messages."""
+    def launch(self, address, port, password, title, inputs, notice):
+        """Listen at (address, port); `inputs` is a Counter of received key/pointer/clipboard messages.
+        The picture has no text, so the `notice` is not shown."""
         desktop = BuiltinDesktop(self._loop, password, title, inputs)
         asyncio.run_coroutine_threadsafe(desktop.listen(address, port), self._loop).result()
         return desktop

@@ -26,16 +26,16 @@ class XvncDesktops:
     def __init__(self):
         self._directory = Path(tempfile.mkdtemp(prefix="devcloud-xvnc-"))
 
-    def launch(self, address, port, password, title, inputs):
+    def launch(self, address, port, password, title, inputs, notice):
         """Start Xvnc at (address, port). `inputs` is not counted: Xvnc keeps its input to itself."""
-        return XvncDesktop(self._directory / address, address, port, password, title)
+        return XvncDesktop(self._directory / address, address, port, password, title, notice)
 
     def close(self):
         shutil.rmtree(self._directory, ignore_errors=True)
 
 
 class XvncDesktop:
-    def __init__(self, files, address, port, password, title):
+    def __init__(self, files, address, port, password, title, notice):
         self._files = files
         self._clients = []
         files.mkdir(exist_ok=True)
@@ -63,7 +63,7 @@ class XvncDesktop:
             raise
         finally:
             os.close(ready)
-        self._clients = self._start_clients(display, title)
+        self._clients = self._start_clients(display, notice)
         log.info("Xvnc :%s serving %s:%s", display, address, port)
 
     def _read_display(self, ready):
@@ -84,13 +84,13 @@ class XvncDesktop:
         return " / ".join((self._files / "Xvnc.log").read_text(errors="replace").strip().splitlines()[-3:])
 
     @staticmethod
-    def _start_clients(display, title):
-        """Something to look at: a coloured background and a window with the server's name."""
+    def _start_clients(display, notice):
+        """Something to look at: a coloured background and a window with the server's notice."""
         env = {**os.environ, "DISPLAY": f":{display}"}
         if shutil.which("xsetroot"):
             subprocess.run(["xsetroot", "-solid", BACKGROUND], env=env, check=False)
         if shutil.which("xmessage"):
-            return [subprocess.Popen(["xmessage", "-center", f"devcloud {title}"], env=env)]
+            return [subprocess.Popen(["xmessage", "-center", notice], env=env)]
         return []
 
     def close(self):

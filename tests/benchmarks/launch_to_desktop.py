@@ -10,22 +10,16 @@ import json
 import statistics
 import time
 
-from tests.instances.test_launch_flow import DOI_PAGE, launch_from_doi, open_desktop
 from tests.rfbclient import non_blank
-from tests.web import WebUser
+from tests.web import DEMO_DOI_PAGE, WebUser
 
 
-class Target:
-    def __init__(self, url):
-        self.url = url
-
-
-def one_run(user, target):
+def one_run(user):
     started = time.perf_counter()
-    uuid, _ = launch_from_doi(user)
+    uuid, _ = user.launch_from_doi()
     user.wait_for_state(uuid, "ACTIVE", timeout=120)
     active = time.perf_counter()
-    with open_desktop(target, uuid, user.cookie_header) as desktop:
+    with user.open_desktop(uuid) as desktop:
         assert non_blank(desktop.framebuffer())
     frame = time.perf_counter()
     user.post_form(f"/instances/{uuid}/", f"/instances/{uuid}/delete", {})
@@ -41,13 +35,13 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     user = WebUser(args.url, args.user, args.password)
-    runs = [one_run(user, Target(args.url)) for _ in range(args.runs)]
+    runs = [one_run(user) for _ in range(args.runs)]
     print(f"{'run':>4} {'to ACTIVE (s)':>14} {'to first frame (s)':>19}")
     for number, run in enumerate(runs, 1):
         print(f"{number:>4} {run['launch_to_active_s']:>14.2f} {run['launch_to_first_frame_s']:>19.2f}")
     summary = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
     print(f"{'median':>4} {summary['launch_to_active_s']:>14.2f} {summary['launch_to_first_frame_s']:>19.2f}")
-    print(json.dumps({"doi_page": DOI_PAGE, "runs": runs, "median": summary}))
+    print(json.dumps({"doi_page": DEMO_DOI_PAGE, "runs": runs, "median": summary}))
 
 
 if __name__ == "__main__":

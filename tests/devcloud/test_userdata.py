@@ -1,8 +1,10 @@
 """Where devcloud's servers find their VNC password: the cloud-config visa sends as user data."""
 import base64
+from types import SimpleNamespace
 
 import pytest
 
+from deploy.devcloud.cloud import desktop_notice
 from deploy.devcloud.testing import vnc_user_data
 from deploy.devcloud.userdata import vnc_password
 
@@ -38,3 +40,14 @@ def test_block_scalar_content_loses_its_newline():
 )
 def test_no_password(user_data):
     assert vnc_password(user_data) is None
+
+
+def test_the_desktop_notice_lists_the_mounted_data():
+    text = (
+        "#cloud-config\nmounts:\n"
+        "- [dcache.example.org:/pnfs/xfel/p700000, /data/700000, nfs4, 'ro,nfsvers=4.1', '0', '0']\n"
+    )
+    notice = desktop_notice(SimpleNamespace(name="visa-1", user_data=encoded(text)))
+    assert notice.splitlines()[0] == "devcloud visa-1"
+    assert "/data/700000  from  dcache.example.org:/pnfs/xfel/p700000  (ro)" in notice
+    assert "No data mounted." in desktop_notice(SimpleNamespace(name="visa-2", user_data=vnc_user_data("pw")))

@@ -1,0 +1,28 @@
+"""Production settings pass Django's deployment checks; the demo's key never passes them."""
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def check_deploy(**env):
+    """`manage.py check --deploy` with the test runner's environment less any secret key, plus env."""
+    base = {key: value for key, value in os.environ.items() if key != "DJANGO_SECRET_KEY"}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env={**base, **env}, capture_output=True, text=True,
+    )
+
+
+def test_production_settings_are_clean():
+    result = check_deploy(DJANGO_HTTPS="1", DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_demo_secret_key_is_refused_for_production():
+    result = check_deploy(DJANGO_HTTPS="1")
+    assert result.returncode != 0 and "security.W009" in result.stderr

@@ -13,17 +13,26 @@ class Experiment(models.Model):
     proposal_id = models.CharField(max_length=64, unique=True)
     title = models.CharField(max_length=500)
     abstract = models.TextField(blank=True)
+    facility = models.CharField(max_length=100, blank=True)
     instrument = models.CharField(max_length=100)
     techniques = models.JSONField(default=list, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    licence = models.CharField(max_length=200, blank=True)
     start_date = models.DateField()
     end_date = models.DateField()
     data_path = models.CharField(max_length=500, help_text="dCache path of the raw data")
     release_date = models.DateTimeField(
-        null=True, blank=True, help_text="When the data becomes open to anyone who signs in"
+        null=True, blank=True,
+        help_text="When the data becomes open to anyone who signs in; empty: the facility's embargo rule",
     )
     open_override = models.CharField(
         max_length=8, choices=Override.choices, default=Override.NONE, blank=True
     )
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    override_reason = models.CharField(max_length=500, blank=True)
+    override_at = models.DateTimeField(null=True, blank=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ExperimentMember", related_name="experiments"
     )

@@ -1,10 +1,11 @@
+from django.conf import settings
 from django.shortcuts import render
 
 from instances.models import Flavour, Image
 
 from . import dois
 from .models import Dataset
-from .policy import can_read, is_open
+from .policy import can_read, is_open, release_date
 
 
 def doi_landing(request, doi):
@@ -20,11 +21,17 @@ def doi_landing(request, doi):
             {"message": f"No dataset with the DOI {doi} is registered here."}, status=404,
         )
     experiment = dataset.experiment
+    may_read = can_read(request.user, experiment)
+    # A signed-in reader who may not read is told so (403) and when the data opens; the
+    # anonymous are asked to sign in first. Neither sees the data paths.
+    status = 403 if request.user.is_authenticated and not may_read else 200
     return render(request, "openaccess/doi.html", {
         "dataset": dataset,
         "experiment": experiment,
+        "facility": experiment.facility or settings.VISA_FACILITY,
         "open": is_open(experiment),
-        "may_read": can_read(request.user, experiment),
+        "opens": release_date(experiment),
+        "may_read": may_read,
         "images": Image.objects.filter(enabled=True),
         "flavours": Flavour.objects.filter(enabled=True),
-    })
+    }, status=status)

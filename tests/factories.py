@@ -16,13 +16,15 @@ def make_user(name=None, password="pw-for-tests"):
 
 
 def make_experiment(release_date=None, members=(), dois=(), **fields):
+    """An experiment that ended yesterday: closed under any embargo rule unless told otherwise."""
     number = next(_numbers)
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
     experiment = Experiment.objects.create(
         proposal_id=fields.pop("proposal_id", f"9{number:05d}"),
         title=fields.pop("title", f"Experiment {number}"),
         instrument="SPB/SFX",
-        start_date=datetime.date(2024, 1, 1),
-        end_date=datetime.date(2024, 1, 5),
+        start_date=fields.pop("start_date", yesterday - datetime.timedelta(days=4)),
+        end_date=fields.pop("end_date", yesterday),
         data_path=fields.pop("data_path", f"/pnfs/facility/raw/p{number}"),
         release_date=release_date,
         **fields,

@@ -167,6 +167,13 @@ OPENSTACK = {
 }
 OPENSTACK_CLOUD = os.environ.get("OPENSTACK_CLOUD", "")  # a clouds.yaml entry, used instead
 
+# Open data: when on, anyone who signs in reads an experiment's data once it is released.
+VISA_OPEN_DATA = env_bool("VISA_OPEN_DATA", True)
+# The facility's embargo rule: data opens this many years after the experiment ends, unless the
+# experiment has its own release date (0: no rule, only explicit dates open data).
+VISA_EMBARGO_YEARS = int(os.environ.get("VISA_EMBARGO_YEARS", "3"))
+VISA_FACILITY = os.environ.get("VISA_FACILITY", "European XFEL")
+
 # Instances
 VISA_INSTANCE_QUOTA = int(os.environ.get("VISA_INSTANCE_QUOTA", "2"))
 VISA_BUILD_TIMEOUT = int(os.environ.get("VISA_BUILD_TIMEOUT", "600"))  # seconds

@@ -26,7 +26,9 @@ class Command(BaseCommand):
             defaults=dict(
                 title="Serial femtosecond crystallography of photoactive yellow protein",
                 abstract="Time-resolved SFX at the SPB/SFX instrument; raw and calibrated detector data.",
+                facility="European XFEL",
                 instrument="SPB/SFX",
+                licence="CC-BY-4.0",
                 techniques=["serial femtosecond crystallography", "x-ray diffraction"],
                 start_date=datetime.date(2017, 9, 11),
                 end_date=datetime.date(2017, 9, 16),

@@ -9,8 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def check_deploy(**env):
-    """`manage.py check --deploy` with the test runner's environment less any secret key, plus env."""
-    base = {key: value for key, value in os.environ.items() if key != "DJANGO_SECRET_KEY"}
+    """`manage.py check --deploy` with the test runner's environment less its DJANGO_* settings
+    (the browser fixture sets one that deployments must not), plus env."""
+    base = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env={**base, **env}, capture_output=True, text=True,

@@ -173,6 +173,8 @@ VISA_OPEN_DATA = env_bool("VISA_OPEN_DATA", True)
 # experiment has its own release date (0: no rule, only explicit dates open data).
 VISA_EMBARGO_YEARS = int(os.environ.get("VISA_EMBARGO_YEARS", "3"))
 VISA_FACILITY = os.environ.get("VISA_FACILITY", "European XFEL")
+# Where imported experiments' data lies on dCache; {proposal_id} and {facility} are filled in.
+VISA_DATA_PATH_TEMPLATE = os.environ.get("VISA_DATA_PATH_TEMPLATE", "/pnfs/{facility}/proposals/{proposal_id}")
 
 # Instances
 VISA_INSTANCE_QUOTA = int(os.environ.get("VISA_INSTANCE_QUOTA", "2"))

@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.db import models
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import connection, models
 
 
 class Experiment(models.Model):
@@ -36,12 +37,28 @@ class Experiment(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ExperimentMember", related_name="experiments"
     )
+    # Full-text search on PostgreSQL (a GIN index over it, see the migration); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-start_date"]
 
     def __str__(self):
         return f"{self.proposal_id}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        refresh_search_vectors(Experiment.objects.filter(pk=self.pk))
+
+
+def refresh_search_vectors(experiments):
+    """Recompute the search vectors of these experiments, in one UPDATE (PostgreSQL only)."""
+    if connection.vendor == "postgresql":
+        experiments.update(search_vector=(
+            SearchVector("title", weight="A", config="english")
+            + SearchVector("keywords", weight="B", config="english")
+            + SearchVector("abstract", weight="C", config="english")
+        ))
 
 
 class ExperimentMember(models.Model):

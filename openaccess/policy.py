@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Experiment
+from .models import Experiment, ExperimentMember
 
 
 def _add_years(day: datetime.date, years: int) -> datetime.date:
@@ -75,4 +75,5 @@ def readable(user, experiments=None, at=None):
     experiments = Experiment.objects.all() if experiments is None else experiments
     if not user.is_authenticated:
         return experiments.none()
-    return experiments.filter(Q(experimentmember__user=user) | open_filter(at)).distinct()
+    mine = ExperimentMember.objects.filter(user=user).values("experiment")
+    return experiments.filter(Q(pk__in=mine) | open_filter(at))

@@ -1,9 +1,10 @@
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from instances.models import Flavour, Image
 
-from . import dois
+from . import dois, search
 from .models import Dataset
 from .policy import can_read, is_open, release_date
 
@@ -35,3 +36,17 @@ def doi_landing(request, doi):
         "images": Image.objects.filter(enabled=True),
         "flavours": Flavour.objects.filter(enabled=True),
     }, status=status)
+
+
+@login_required
+def search_page(request):
+    """Search what the signed-in user may read: their own experiments and open data."""
+    criteria = search.Criteria.from_query(request.GET)
+    page, facets = search.search(request.user, criteria)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "openaccess/search.html", {
+        "criteria": criteria, "page": page, "facets": facets, "query": query.urlencode(),
+        "image": Image.objects.filter(enabled=True).first(),
+        "flavour": Flavour.objects.filter(enabled=True).first(),
+    })

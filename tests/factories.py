@@ -22,7 +22,7 @@ def make_experiment(release_date=None, members=(), dois=(), **fields):
     experiment = Experiment.objects.create(
         proposal_id=fields.pop("proposal_id", f"9{number:05d}"),
         title=fields.pop("title", f"Experiment {number}"),
-        instrument="SPB/SFX",
+        instrument=fields.pop("instrument", "SPB/SFX"),
         start_date=fields.pop("start_date", yesterday - datetime.timedelta(days=4)),
         end_date=fields.pop("end_date", yesterday),
         data_path=fields.pop("data_path", f"/pnfs/facility/raw/p{number}"),

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import make_user
+from tests.factories import make_experiment, make_user
 
 SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 
@@ -29,16 +29,27 @@ CANVAS_HAS_PIXELS = """() => {
 }"""
 
 
+def sign_in(page, user):
+    """Fill in the sign-in page; it sends the user on to where they were going."""
+    page.get_by_label("User name").fill(user.username)
+    page.get_by_label("Password").fill("pw-for-tests")
+    page.get_by_role("button", name="Sign in").click()
+
+
+def launch_and_see_the_desktop(page):
+    page.get_by_role("button", name=re.compile("Launch")).first.click()
+    page.wait_for_url(re.compile(r"/instances/[0-9a-f-]{36}/$"))
+    page.locator("#state", has_text="ACTIVE").wait_for()
+    page.wait_for_function(CANVAS_HAS_PIXELS)
+
+
 def test_sign_in_open_a_doi_launch_and_see_the_desktop(page, committed):
     user = make_user()
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto("/doi/10.22003/XFEL.EU-DATA-700000-00")
     page.get_by_role("link", name="Sign in").first.click()
-    page.get_by_label("User name").fill(user.username)
-    page.get_by_label("Password").fill("pw-for-tests")
-    page.get_by_role("button", name="Sign in").click()
-
+    sign_in(page, user)
     page.wait_for_url(re.compile(r"/doi/"))
     assert page.get_by_text("Open data").is_visible()
     page.screenshot(path=SHOTS / "doi.png")
@@ -50,3 +61,24 @@ def test_sign_in_open_a_doi_launch_and_see_the_desktop(page, committed):
     page.wait_for_function(CANVAS_HAS_PIXELS)
     assert page.get_by_text("Connected to your desktop.").is_visible()
     page.screenshot(path=SHOTS / "instance.png")
+
+
+def test_a_member_of_nothing_finds_open_data_launches_it_and_cannot_launch_closed_data(page, committed):
+    user = make_user()
+    make_experiment(title="Unreleased femtosecond chemistry", dois=["10.5555/browser-closed"])
+    page.goto("/search")  # signing in comes first
+    sign_in(page, user)
+
+    page.get_by_label("Words in the title").fill("photoactive yellow")
+    page.get_by_role("button", name="Search").click()
+    assert page.get_by_text("1 experiment found.").is_visible()
+    page.screenshot(path=SHOTS / "search.png")
+    page.get_by_role("link", name=re.compile("photoactive yellow protein")).click()
+    page.wait_for_url(re.compile(r"/doi/10.22003/xfel.eu-data-700000-00"))
+    launch_and_see_the_desktop(page)
+
+    answer = page.goto("/doi/10.5555/browser-closed")
+    assert answer.status == 403
+    assert page.get_by_role("button", name="Launch").count() == 0
+    assert page.get_by_role("alert").is_visible()
+    page.screenshot(path=SHOTS / "doi-closed.png")

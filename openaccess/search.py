@@ -1,0 +1,95 @@
+"""Search over the experiments a user may read: full text, facets, sort, pages.
+
+PostgreSQL answers full-text queries from the GIN-indexed search vector; SQLite (the demo) falls
+back to matching every word in the title, abstract or keywords.
+"""
+import dataclasses
+import json
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count, F, Q
+from django.db.models.functions import ExtractYear
+
+from . import policy
+from .models import Experiment, ExperimentMember
+
+PAGE_SIZE = 20
+SORTS = ("relevance", "newest", "oldest", "title")
+
+
+@dataclasses.dataclass
+class Criteria:
+    text: str = ""
+    facility: str = ""
+    instrument: str = ""
+    technique: str = ""
+    year: int | None = None
+    access: str = ""  # "", "open" or "mine"
+    sort: str = "relevance"
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, query):
+        """Criteria from a query string; anything malformed is ignored rather than an error."""
+        year = query.get("year", "")
+        page = query.get("page", "")
+        return cls(
+            text=query.get("q", "").strip()[:200],
+            facility=query.get("facility", ""),
+            instrument=query.get("instrument", ""),
+            technique=query.get("technique", ""),
+            year=int(year) if year.isdigit() else None,
+            access=query.get("access", "") if query.get("access") in ("open", "mine") else "",
+            sort=query.get("sort", "relevance") if query.get("sort") in SORTS else "relevance",
+            page=int(page) if page.isdigit() and int(page) > 0 else 1,
+        )
+
+
+def _matching_text(experiments, text):
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, config="english", search_type="websearch")
+        return experiments.filter(search_vector=query).annotate(relevance=SearchRank(F("search_vector"), query))
+    for word in text.split():
+        experiments = experiments.filter(
+            Q(title__icontains=word) | Q(abstract__icontains=word) | Q(keywords__icontains=word)
+        )
+    return experiments
+
+
+def search(user, criteria: Criteria):
+    """(page of experiments, facet counts) for what `user` may read that matches `criteria`."""
+    experiments = policy.readable(user)
+    if criteria.access == "open":
+        experiments = experiments.filter(policy.open_filter())
+    elif criteria.access == "mine":
+        experiments = experiments.filter(pk__in=ExperimentMember.objects.filter(user=user).values("experiment"))
+    if criteria.text:
+        experiments = _matching_text(experiments, criteria.text)
+    facets = facet_counts(experiments)
+    if criteria.facility:
+        experiments = experiments.filter(facility=criteria.facility)
+    if criteria.instrument:
+        experiments = experiments.filter(instrument=criteria.instrument)
+    if criteria.technique:  # a JSON list of names: match the quoted name, on both databases
+        experiments = experiments.filter(techniques__icontains=json.dumps(criteria.technique))
+    if criteria.year:
+        experiments = experiments.filter(start_date__year=criteria.year)
+    order = {
+        "relevance": ["-relevance", "-start_date"] if criteria.text and connection.vendor == "postgresql" else ["-start_date"],
+        "newest": ["-start_date"], "oldest": ["start_date"], "title": ["title"],
+    }[criteria.sort]
+    experiments = experiments.order_by(*order, "pk").prefetch_related("datasets")
+    page = Paginator(experiments, PAGE_SIZE).get_page(criteria.page)
+    return page, facets
+
+
+def facet_counts(experiments, most=12):
+    """The commonest values of each facet among `experiments`, before facet filters apply."""
+    plain = experiments.order_by()
+    return {
+        "facility": list(plain.exclude(facility="").values_list("facility").annotate(n=Count("pk")).order_by("-n")[:most]),
+        "instrument": list(plain.exclude(instrument="").values_list("instrument").annotate(n=Count("pk")).order_by("-n")[:most]),
+        "year": list(plain.annotate(y=ExtractYear("start_date")).values_list("y").annotate(n=Count("pk")).order_by("-y")[:most]),
+    }

@@ -1,0 +1,73 @@
+"""Search over what a user may read, on PostgreSQL's full-text index."""
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from openaccess.models import Experiment
+from openaccess.search import Criteria, search
+from tests.factories import make_experiment, make_user
+
+PAST = timezone.now() - datetime.timedelta(days=30)
+
+
+@pytest.fixture
+def catalogue(db):
+    member = make_user()
+    mine = make_experiment(title="Closed protein crystallography at SPB", members=[member], facility="XFEL",
+                           techniques=["serial crystallography"], keywords=["lysozyme"])
+    open_one = make_experiment(title="Open protein dynamics", release_date=PAST, facility="XFEL",
+                               instrument="FXE", abstract="Solvated proteins studied by X-ray emission.",
+                               start_date=datetime.date(2019, 5, 1))
+    other = make_experiment(title="Magnetism in thin films", release_date=PAST, facility="ILL", instrument="D33")
+    hidden = make_experiment(title="Someone else's closed protein study")
+    return member, mine, open_one, other, hidden
+
+
+def titles(user, **criteria):
+    page, _ = search(user, Criteria(**criteria))
+    return [e.title for e in page]
+
+
+def test_full_text_finds_what_the_user_may_read_and_nothing_closed(catalogue):
+    member, *_ = catalogue
+    found = titles(member, text="protein")
+    assert "Closed protein crystallography at SPB" in found and "Open protein dynamics" in found
+    assert "Someone else's closed protein study" not in found
+    assert "Closed protein crystallography at SPB" not in titles(make_user(), text="protein")
+
+
+def test_stemming_keywords_and_abstract_match(catalogue):
+    member, *_ = catalogue
+    assert titles(member, text="lysozyme") == ["Closed protein crystallography at SPB"]
+    assert titles(member, text="emission solvated") == ["Open protein dynamics"]
+
+
+def test_facets_filter_and_count(catalogue):
+    member, *_ = catalogue
+    page, facets = search(member, Criteria(text="protein"))
+    assert dict(facets["facility"])["XFEL"] == 2
+    assert titles(member, facility="ILL") == ["Magnetism in thin films"]
+    assert titles(member, technique="serial crystallography") == ["Closed protein crystallography at SPB"]
+    assert titles(member, year=2019, text="protein") == ["Open protein dynamics"]
+    assert "Closed protein crystallography at SPB" not in titles(member, access="open")
+    assert titles(member, access="mine") == ["Closed protein crystallography at SPB"]
+
+
+def test_query_strings_never_break_the_page(catalogue):
+    criteria = Criteria.from_query({"q": "  ' OR 1=1 --  ", "year": "x", "page": "-3", "sort": "evil", "access": "all"})
+    assert (criteria.year, criteria.page, criteria.sort, criteria.access) == (None, 1, "relevance", "")
+    member, *_ = catalogue
+    assert search(member, criteria)[0].paginator.count == 0
+    assert titles(member, sort="title")[0] == "Closed protein crystallography at SPB"
+
+
+def test_pages_of_twenty(db):
+    user = make_user()
+    Experiment.objects.bulk_create([
+        Experiment(proposal_id=f"bulk{n}", title=f"Bulk {n}", instrument="X", start_date=datetime.date(2020, 1, 1),
+                   end_date=datetime.date(2020, 1, 2), data_path="/p", release_date=PAST)
+        for n in range(45)
+    ])
+    page, _ = search(user, Criteria(access="open", page=3))
+    assert page.paginator.count >= 45 and page.number == 3

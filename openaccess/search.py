@@ -47,10 +47,14 @@ class Criteria:
         )
 
 
-def _matching_text(experiments, text):
-    if connection.vendor == "postgresql":
-        query = SearchQuery(text, config="english", search_type="websearch")
-        return experiments.filter(search_vector=query).annotate(relevance=SearchRank(F("search_vector"), query))
+def full_text_match(experiments, text):
+    """PostgreSQL: web-search syntax over the indexed vector, ranked."""
+    query = SearchQuery(text, config="english", search_type="websearch")
+    return experiments.filter(search_vector=query).annotate(relevance=SearchRank(F("search_vector"), query))
+
+
+def word_match(experiments, text):
+    """Any database: every word somewhere in the title, abstract or keywords."""
     for word in text.split():
         experiments = experiments.filter(
             Q(title__icontains=word) | Q(abstract__icontains=word) | Q(keywords__icontains=word)
@@ -66,7 +70,8 @@ def search(user, criteria: Criteria):
     elif criteria.access == "mine":
         experiments = experiments.filter(pk__in=ExperimentMember.objects.filter(user=user).values("experiment"))
     if criteria.text:
-        experiments = _matching_text(experiments, criteria.text)
+        match = full_text_match if connection.vendor == "postgresql" else word_match
+        experiments = match(experiments, criteria.text)
     facets = facet_counts(experiments)
     if criteria.facility:
         experiments = experiments.filter(facility=criteria.facility)

@@ -2,15 +2,19 @@
 import yaml
 from django.conf import settings
 
+from openaccess.policy import can_read
+
 VNC_PASSWORD_PATH = "/etc/visa/vnc-password"
 READ_ONLY_NFS_OPTIONS = "ro,nfsvers=4.1,nosuid,nodev,noexec,_netdev"
 
 
 def data_mounts(instance):
-    """(dCache path, mount point) for each experiment attached to the instance."""
+    """(dCache path, mount point) for each attached experiment that the owner may read now: data
+    whose embargo came back, or whose membership ended, is not mounted again."""
     return [
         (experiment.data_path, f"{settings.VISA_DATA_MOUNT_ROOT}/{experiment.proposal_id}")
         for experiment in instance.experiments.order_by("proposal_id")
+        if can_read(instance.owner, experiment)
     ]
 
 

@@ -7,8 +7,9 @@ from tests.factories import demo_image_and_flavour, make_experiment, make_user
 
 def test_user_data_mounts_exactly_the_attached_experiments_read_only(db):
     owner = make_user()
-    attached = [make_experiment(data_path="/pnfs/xfel/raw/p1"), make_experiment(data_path="/pnfs/xfel/raw/p2")]
-    make_experiment(data_path="/pnfs/xfel/raw/not-attached")
+    attached = [make_experiment(data_path="/pnfs/xfel/raw/p1", members=[owner]),
+                make_experiment(data_path="/pnfs/xfel/raw/p2", members=[owner])]
+    make_experiment(data_path="/pnfs/xfel/raw/not-attached", members=[owner])
     image, flavour = demo_image_and_flavour()
     instance = Instance.objects.create(owner=owner, image=image, flavour=flavour, name="t")
     instance.experiments.set(attached)
@@ -32,3 +33,14 @@ def test_no_experiment_means_no_mounts(db):
     image, flavour = demo_image_and_flavour()
     instance = Instance.objects.create(owner=make_user(), image=image, flavour=flavour, name="t")
     assert yaml.safe_load(cloudinit.render(instance))["mounts"] == []
+
+
+def test_attached_data_the_owner_may_no_longer_read_is_not_mounted(db):
+    owner, other = make_user(), make_user()
+    readable = make_experiment(data_path="/pnfs/xfel/raw/mine", members=[owner])
+    closed = make_experiment(data_path="/pnfs/xfel/raw/theirs", members=[other])
+    image, flavour = demo_image_and_flavour()
+    instance = Instance.objects.create(owner=owner, image=image, flavour=flavour, name="t")
+    instance.experiments.set([readable, closed])
+    user_data = cloudinit.render(instance)
+    assert "/pnfs/xfel/raw/mine" in user_data and "/pnfs/xfel/raw/theirs" not in user_data

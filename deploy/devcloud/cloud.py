@@ -154,6 +154,14 @@ class Cloud:
             self._boot_later(server)
             self._save()
 
+    def fail(self, server_id, message):
+        """The server breaks: its desktop stops and it goes to ERROR with `message` as its fault."""
+        with self._lock:
+            server = self._find(server_id)
+            self._power_off(server)
+            self._fail(server, message)
+            self._save()
+
     def close(self):
         """Stop every desktop; the state file keeps the servers for the next start."""
         with self._lock:

@@ -66,6 +66,7 @@ class App:
     cloud: object
     identity: object
     routes: list  # Routes of every API
+    faults: object  # faults.Faults, applied to every API but devcloud's own
 
 
 class Server(ThreadingHTTPServer):
@@ -99,6 +100,9 @@ class Handler(BaseHTTPRequestHandler):
             app,
         )
         try:
+            if not request.path.startswith("/devcloud/") and app.faults.apply(request):
+                self.close_connection = True  # "stop answering": drop the request unanswered
+                return
             reply = self._route(request, app)
         except HttpError as error:
             reply = error.reply

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -8,9 +9,10 @@ from django.views.decorators.http import require_POST
 from openaccess.models import Experiment
 from quotas.services import QuotaExceeded
 
-from . import cloudinit, services
+from . import cloudinit, expiry, services
+from .forms import ExtensionForm
 from .models import Flavour, Image, Instance
-from .states import IllegalTransition, State
+from .states import TRANSITIONS, IllegalTransition, State
 
 
 @login_required
@@ -44,7 +46,16 @@ def detail(request, uuid):
         "instance": instance,
         "mounts": cloudinit.data_mounts(instance),
         "events": instance.events.all(),
+        "actions": [a for a in ACTIONS if a != "delete" and _allowed(instance, a)],
+        "extension_form": ExtensionForm(),
+        "inactivity_days": f"{settings.VISA_INACTIVITY_HOURS / 24:g}",
+        "pending_extension": instance.extensions.filter(decision="PENDING").first(),
     })
+
+
+def _allowed(instance, action):
+    target = {"start": State.STARTING, "stop": State.STOPPING, "reboot": State.REBOOTING}[action]
+    return target in TRANSITIONS[State(instance.state)] and not (action == "start" and instance.state != State.STOPPED)
 
 
 @login_required
@@ -53,15 +64,36 @@ def status(request, uuid):
     return JsonResponse({"state": instance.state, "reason": instance.state_reason})
 
 
+ACTIONS = {"start": services.start, "stop": services.stop, "reboot": services.reboot, "delete": services.delete}
+
+
 @login_required
 @require_POST
-def delete(request, uuid):
+def act(request, uuid, action):
+    """Start, stop, reboot or delete: recorded now, carried out by a task."""
     instance = _own_instance(request, uuid)
     try:
-        services.delete(instance, request.user.username)
+        ACTIONS[action](instance, request.user.username)
     except IllegalTransition as error:
         messages.error(request, str(error))
         return redirect("instance", uuid=instance.uuid)
-    messages.success(request, f"“{instance.name}” is being deleted.")
-    return redirect("home")
+    if action == "delete":
+        messages.success(request, f"“{instance.name}” is being deleted.")
+        return redirect("home")
+    return redirect("instance", uuid=instance.uuid)
 
+
+@login_required
+@require_POST
+def extend(request, uuid):
+    instance = _own_instance(request, uuid)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        extension = expiry.request_extension(instance, request.user, **form.cleaned_data)
+        if extension.decision == extension.Decision.ACCEPTED:
+            messages.success(request, f"Granted: {extension.days} more days.")
+        else:
+            messages.success(request, "Your request was sent to the operators.")
+    return redirect("instance", uuid=instance.uuid)

@@ -82,7 +82,7 @@ def request_extension(instance, user, days, reason):
     extension = LifetimeExtension.objects.create(instance=instance, requested_by=user, days=days, reason=reason)
     services.note(instance, user.username, f"asked for {days} more days: {reason}")
     if instance.image.auto_accept_extensions:
-        decide(extension, "image policy", accept=True)
+        extension = decide(extension, "image policy", accept=True)
     return extension
 
 

@@ -5,7 +5,7 @@ import os
 import signal
 import sys
 
-from . import faults, glance, introspection, keystone, nova, xvnc
+from . import catalogue, faults, glance, introspection, keystone, nova, xvnc
 from .cloud import Cloud
 from .vncserver import BuiltinDesktops
 from .web import App, Server
@@ -25,6 +25,7 @@ def options(argv):
     option("state", "var/devcloud.json", "JSON file keeping the servers across restarts")
     option("vnc-port", "5900", "port of every server's VNC desktop (each server has its own address)", type=int)
     option("build-seconds", "1.0", "how long a server boots", type=float)
+    option("max-instances", "10", "the project's instance quota (cores and RAM follow)", type=int)
     option("username", "visa", "the one user")
     option("password", "devcloud", "its password")
     option("project", "visa", "its project")
@@ -45,7 +46,7 @@ def main(argv=None):
         desktops = xvnc.XvncDesktops()
     else:
         desktops = BuiltinDesktops()
-    cloud = Cloud(args.state, desktops, args.vnc_port, args.build_seconds)
+    cloud = Cloud(args.state, desktops, args.vnc_port, args.build_seconds, catalogue.quota(args.max_instances))
     try:
         serve(args, cloud)
     except KeyboardInterrupt:

@@ -62,12 +62,13 @@ class Server:
 
 
 class Cloud:
-    def __init__(self, state_path, desktops, vnc_port, build_seconds):
+    def __init__(self, state_path, desktops, vnc_port, build_seconds, quota=catalogue.QUOTA):
         """`desktops` starts a server's VNC desktop: builtin or Xvnc."""
         self.desktops = desktops
         self.vnc_port = vnc_port
         self._state_path = Path(state_path)
         self._build_seconds = build_seconds
+        self.quota = quota
         self._lock = threading.RLock()
         self._running = {}  # server id -> its desktop, for servers that are powered on
         self._timers = {}  # server id -> the timer that finishes its boot
@@ -110,10 +111,10 @@ class Cloud:
             used = self.usage()
             wanted = {"instances": 1, "cores": flavour.vcpus, "ram": flavour.ram}
             for resource, amount in wanted.items():
-                if used[resource] + amount > catalogue.QUOTA[resource]:
+                if used[resource] + amount > self.quota[resource]:
                     raise QuotaExceeded(
                         f"Quota exceeded for {resource}: Requested {amount}, but already used "
-                        f"{used[resource]} of {catalogue.QUOTA[resource]} {resource}"
+                        f"{used[resource]} of {self.quota[resource]} {resource}"
                     )
             self._addresses_used += 1
             address = str(ipaddress.IPv4Address(self._address_base) + self._addresses_used)

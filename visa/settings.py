@@ -166,7 +166,8 @@ OPENSTACK_CLOUD = os.environ.get("OPENSTACK_CLOUD", "")  # a clouds.yaml entry, 
 # Instances
 VISA_INSTANCE_QUOTA = int(os.environ.get("VISA_INSTANCE_QUOTA", "2"))
 VISA_BUILD_TIMEOUT = int(os.environ.get("VISA_BUILD_TIMEOUT", "600"))  # seconds in a transient state at most
-VISA_POLL_INTERVAL = float(os.environ.get("VISA_POLL_INTERVAL", "0.25"))  # seconds between looks at a changing server
+VISA_POLL_INTERVAL = float(os.environ.get("VISA_POLL_INTERVAL", "0.2"))  # seconds between looks at a changing server
+VISA_STEP_SECONDS = float(os.environ.get("VISA_STEP_SECONDS", "10"))  # one task looks this long, then requeues itself
 VISA_CLOUD_TIMEOUT = float(os.environ.get("VISA_CLOUD_TIMEOUT", "30"))  # seconds for one cloud API call
 VISA_CLOUD_RETRIES = int(os.environ.get("VISA_CLOUD_RETRIES", "6"))  # tries of a failing cloud call, then ERROR/UNKNOWN
 VISA_CLOUD_BACKOFF = float(os.environ.get("VISA_CLOUD_BACKOFF", "1"))  # seconds before the first retry; doubles

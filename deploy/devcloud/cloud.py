@@ -67,7 +67,7 @@ class Cloud:
         self.desktops = desktops
         self.vnc_port = vnc_port
         self._state_path = Path(state_path)
-        self._build_seconds = build_seconds
+        self.build_seconds = build_seconds
         self.quota = quota
         self._lock = threading.RLock()
         self._running = {}  # server id -> its desktop, for servers that are powered on
@@ -187,7 +187,7 @@ class Cloud:
         return server
 
     def _boot_later(self, server):
-        timer = threading.Timer(self._build_seconds, self._finish_boot, [server.id])
+        timer = threading.Timer(self.build_seconds, self._finish_boot, [server.id])
         timer.daemon = True
         self._timers[server.id] = timer
         timer.start()

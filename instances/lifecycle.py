@@ -63,6 +63,8 @@ def _build(conn, instance):
             return None
     else:
         server = _find_or_create(conn, instance)
+        if server is None:  # deleted meanwhile: look again
+            return 0
     if server.status == "ERROR":
         _fail(instance, f"The virtual machine failed: {cloud.fault_of(server)}")
         return None
@@ -75,9 +77,11 @@ def _build(conn, instance):
 
 def _find_or_create(conn, instance):
     """The instance's server; created unless a run before this one made it. The row lock lets
-    one process at a time look and create, so two runs of this step make one server."""
+    one process at a time look and create, so two runs of this step make one server, and none
+    is made for an instance deleted meanwhile (then None)."""
     with transaction.atomic():
-        Instance.objects.select_for_update().get(pk=instance.pk)
+        if Instance.objects.select_for_update().get(pk=instance.pk).state != State.BUILDING:
+            return None
         server = cloud.find_server(conn, instance)
         if server is None:
             server = cloud.create_server(conn, instance, cloudinit.render(instance))

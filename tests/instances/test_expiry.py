@@ -91,3 +91,25 @@ def test_an_image_may_grant_longer_lifetimes_itself(instance):
     assert expiry.request_extension(instance, instance.owner, 3, "one more dataset").decision == "ACCEPTED"
     instance.refresh_from_db()
     assert instance.expires_at == ends + timedelta(days=3)
+
+
+def test_the_owner_asks_on_the_page_and_an_operator_accepts_in_admin(instance, client, admin_client):
+    client.force_login(instance.owner)
+    page = f"/instances/{instance.uuid}/"
+    answer = client.post(page + "extend", {"days": 7, "reason": "beamtime analysis runs late"}, follow=True)
+    assert "Your request was sent to the operators." in answer.content.decode()
+    assert "You asked for 7 more days" in answer.content.decode()
+    refused = client.post(page + "extend", {"days": 0, "reason": ""}, follow=True).content.decode()
+    assert "Ensure this value is greater than or equal to 1." in refused and "This field is required." in refused
+
+    soon = admin_client.get("/admin/instances/instance/?expires=2d").content.decode()
+    assert "analysis" not in soon  # 14 days to live, 4 days until it counts as idle
+    extension = LifetimeExtension.objects.get(instance=instance)
+    admin_client.post("/admin/instances/lifetimeextension/", {"action": "accept", "_selected_action": [extension.pk]})
+    extension.refresh_from_db()
+    assert extension.decision == "ACCEPTED" and extension.decided_by == "admin"
+    ends = instance.expires_at
+    instance.refresh_from_db()
+    assert instance.expires_at == ends + timedelta(days=7)
+    Instance.objects.filter(pk=instance.pk).update(expires_at=timezone.now() + timedelta(hours=20))
+    assert "analysis" in admin_client.get("/admin/instances/instance/?expires=1d").content.decode()

@@ -22,7 +22,7 @@ routes = Routes()
 @dataclass
 class Faults:
     error_rate: float = 0.0  # share of calls answered with HTTP 500
-    delay: float = 0.0  # seconds added to every answer
+    delay: float = 0.0  # seconds between doing what was asked and answering
     hang: bool = False  # accept connections but never answer
 
     def __post_init__(self):
@@ -35,17 +35,22 @@ class Faults:
                     raise HttpError(400, {"error": {"code": 400, "message": f"no fault called {name}"}})
                 setattr(self, name, type(getattr(self, name))(value))
 
-    def apply(self, request):
-        """Called before a cloud API request is handled: True to drop it without an answer."""
+    def before(self):
+        """Called before a cloud API request is handled: True to drop it without an answer;
+        raises HttpError for an injected failure, which has no effect."""
         if self.hang:
             while self.hang:  # until told otherwise; the client's time-out ends it first
                 time.sleep(0.1)
             return True
-        if self.delay:
-            time.sleep(self.delay)
         if self.error_rate and random.random() < self.error_rate:
             raise HttpError(500, {"computeFault": {"code": 500, "message": "devcloud: injected fault"}})
         return False
+
+    def after(self):
+        """Called once the request took effect, before the answer goes out: a slow cloud has
+        done the work (a server exists) by the time its client, perhaps, gives up waiting."""
+        if self.delay:
+            time.sleep(self.delay)
 
 
 @routes.add("GET", "/devcloud/faults", public=True)

@@ -99,8 +99,9 @@ class Handler(BaseHTTPRequestHandler):
             f"http://{host}",
             app,
         )
+        faulty = not request.path.startswith("/devcloud/")  # faults spare devcloud's own API
         try:
-            if not request.path.startswith("/devcloud/") and app.faults.apply(request):
+            if faulty and app.faults.before():
                 self.close_connection = True  # "stop answering": drop the request unanswered
                 return
             reply = self._route(request, app)
@@ -109,6 +110,8 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug in devcloud: answer like a cloud would rather than drop the connection
             log.exception("%s %s failed", request.method, request.path)
             reply = Reply(500, {"error": {"code": 500, "message": "devcloud failed, see its log"}})
+        if faulty:
+            app.faults.after()
         self._send(reply)
 
     @staticmethod

@@ -49,11 +49,11 @@ def no_orphans(cloud):
 
 
 def test_a_worker_killed_in_the_middle_of_provisioning_leaves_one_server(stack, cloud, scientist):
-    cloud.faults(delay=0.4)  # slow cloud calls, so the kill lands inside one
+    cloud.faults(delay=1)  # the cloud makes the server, then answers slowly
     uuid, _ = scientist.launch_from_doi()
-    eventually(lambda: state(uuid) == "BUILDING")
-    time.sleep(0.6)
-    stack.kill_worker()
+    eventually(lambda: servers_of(cloud, uuid), every=0.02)
+    stack.kill_worker()  # before the worker heard of the server it asked for
+    assert Instance.objects.get(uuid=uuid).server_id == ""
     cloud.clear_faults()
 
     scientist.wait_for_state(uuid, "ACTIVE")

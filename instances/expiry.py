@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from . import services
 from .models import Instance, LifetimeExtension
-from .states import IllegalTransition, State
+from .states import LIVE, IllegalTransition, State
 
 log = logging.getLogger(__name__)
 EXPIRY = "expiry"
@@ -79,6 +79,8 @@ def _warn(instance, field, now, deadline, why):
 
 def request_extension(instance, user, days, reason):
     """The owner asks for `days` more; granted at once if the image allows it."""
+    if instance.state not in LIVE:
+        raise IllegalTransition(f"An instance in {instance.state} has no lifetime to extend.")
     extension = LifetimeExtension.objects.create(instance=instance, requested_by=user, days=days, reason=reason)
     services.note(instance, user.username, f"asked for {days} more days: {reason}")
     if instance.image.auto_accept_extensions:

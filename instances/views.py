@@ -12,7 +12,12 @@ from quotas.services import QuotaExceeded
 from . import cloudinit, expiry, services
 from .forms import ExtensionForm
 from .models import Flavour, Image, Instance
-from .states import TRANSITIONS, IllegalTransition, State
+from .states import IllegalTransition, State
+
+
+# The buttons a resting instance offers besides Delete; services decide what is allowed.
+BUTTONS = {State.ACTIVE: ["stop", "reboot"], State.STOPPED: ["start"]}
+ACTIONS = {"start": services.start, "stop": services.stop, "reboot": services.reboot, "delete": services.delete}
 
 
 @login_required
@@ -46,25 +51,17 @@ def detail(request, uuid):
         "instance": instance,
         "mounts": cloudinit.data_mounts(instance),
         "events": instance.events.all(),
-        "actions": [a for a in ACTIONS if a != "delete" and _allowed(instance, a)],
-        "extension_form": ExtensionForm(),
+        "actions": BUTTONS.get(instance.state, []),
+        "extension_form": ExtensionForm() if instance.state in expiry.EXPIRING else None,
         "inactivity_days": f"{settings.VISA_INACTIVITY_HOURS / 24:g}",
         "pending_extension": instance.extensions.filter(decision="PENDING").first(),
     })
-
-
-def _allowed(instance, action):
-    target = {"start": State.STARTING, "stop": State.STOPPING, "reboot": State.REBOOTING}[action]
-    return target in TRANSITIONS[State(instance.state)] and not (action == "start" and instance.state != State.STOPPED)
 
 
 @login_required
 def status(request, uuid):
     instance = _own_instance(request, uuid)
     return JsonResponse({"state": instance.state, "reason": instance.state_reason})
-
-
-ACTIONS = {"start": services.start, "stop": services.stop, "reboot": services.reboot, "delete": services.delete}
 
 
 @login_required
@@ -90,8 +87,12 @@ def extend(request, uuid):
     form = ExtensionForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    else:
+        return redirect("instance", uuid=instance.uuid)
+    try:
         extension = expiry.request_extension(instance, request.user, **form.cleaned_data)
+    except IllegalTransition as error:
+        messages.error(request, str(error))
+    else:
         if extension.decision == extension.Decision.ACCEPTED:
             messages.success(request, f"Granted: {extension.days} more days.")
         else:

@@ -64,6 +64,9 @@ class InstanceAdmin(admin.ModelAdmin):
     inlines = [EventInline]
     actions = [_lifecycle_action(name, getattr(services, name)) for name in ("start", "stop", "reboot", "delete")]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # rows stay for their history; the "Delete" action removes the server
+
 
 @admin.register(LifetimeExtension)
 class LifetimeExtensionAdmin(admin.ModelAdmin):

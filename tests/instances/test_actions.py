@@ -43,3 +43,25 @@ def test_stop_start_reboot_and_delete_from_the_page(devcloud, scientist):
     press(scientist, uuid, "delete")
     scientist.wait_for_state(uuid, "DELETED")
     assert not [s for s in devcloud.servers() if s["metadata"].get("visa_instance") == uuid]
+
+
+def test_operators_stop_and_delete_in_admin(admin_client):
+    from django.utils import timezone
+
+    from instances.models import Instance
+    from tests.factories import demo_image_and_flavour
+
+    image, flavour = demo_image_and_flavour()
+    running, stopped = (
+        Instance.objects.create(owner=make_user(), image=image, flavour=flavour, name=name, state=state,
+                                state_changed_at=timezone.now())
+        for name, state in (("running", "ACTIVE"), ("stopped", "STOPPED"))
+    )
+    selected = {"action": "stop", "_selected_action": [running.pk, stopped.pk]}
+    answer = admin_client.post("/admin/instances/instance/", selected, follow=True)
+    assert "Stopped: An instance cannot go from STOPPED to STOPPING." in answer.content.decode()
+    assert "delete_selected" not in answer.content.decode()  # rows stay; the server goes by "delete"
+    admin_client.post("/admin/instances/instance/", {"action": "delete", "_selected_action": [stopped.pk]})
+    running.refresh_from_db(), stopped.refresh_from_db()
+    assert (running.state, stopped.state) == ("STOPPING", "DELETING")
+    assert running.events.last().actor == "admin" and running.state_reason == "stopped by admin"

@@ -103,3 +103,26 @@ def test_servers_that_vanish_or_break_behind_visas_back_are_reported(cloud, scie
     assert "Its virtual machine disappeared from the cloud." in scientist.get(f"/instances/{gone}/").text
     assert "The virtual machine failed: host lost power" in scientist.get(f"/instances/{broken}/").text
     eventually(lambda: not servers_of(cloud, broken), timeout=5)  # no longer live: its server is removed
+
+
+def test_one_reconciliation_at_a_time(stack, cloud, committed):
+    from django.db import connection
+
+    from deploy.devcloud import catalogue
+    from deploy.devcloud.testing import vnc_user_data
+    from instances.reconcile import LOCK_KEY
+
+    orphan = cloud.connect().compute.create_server(
+        name="visa-orphan", image_id=catalogue.IMAGES["ubuntu-desktop"].id,
+        flavor_id=catalogue.FLAVOURS["m1.small"].id, user_data=vnc_user_data("pw"),
+        metadata={"visa_instance": "00000000-0000-4000-8000-00000000beef"},
+    )
+    with connection.cursor() as cursor:  # another reconciler is running, in this test's session
+        cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+    try:
+        time.sleep(2.5)  # two periods: the stack's runs step aside
+        assert any(s["id"] == orphan.id for s in cloud.servers())
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+    eventually(lambda: not any(s["id"] == orphan.id for s in cloud.servers()), timeout=5)

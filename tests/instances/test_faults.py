@@ -91,6 +91,18 @@ def test_the_cloud_stopped_and_restarted(cloud, scientist):
     assert "UNKNOWN → ACTIVE" in scientist.get(f"/instances/{uuid}/").text
 
 
+def test_a_cloud_that_stops_answering(cloud, scientist):
+    uuid, _ = scientist.launch_from_doi()
+    scientist.wait_for_state(uuid, "ACTIVE")
+    cloud.faults(hang=True)  # connections accepted, no answers: calls time out (VISA_CLOUD_TIMEOUT, 3 s here)
+    try:
+        eventually(lambda: state(uuid) == "UNKNOWN", timeout=15)
+        assert "ConnectTimeout" in Instance.objects.get(uuid=uuid).state_reason
+    finally:
+        cloud.clear_faults()
+    eventually(lambda: state(uuid) == "ACTIVE", timeout=15)
+
+
 def test_servers_that_vanish_or_break_behind_visas_back_are_reported(cloud, scientist):
     gone, _ = scientist.launch_from_doi()
     broken, _ = scientist.launch_from_doi()

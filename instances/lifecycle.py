@@ -31,7 +31,8 @@ def advance(instance, act=False):
     if instance.state not in TRANSIENT:
         return None
     Instance.objects.filter(pk=instance.pk).update(updated_at=timezone.now())  # alive, for the reconciler
-    if timezone.now() - (instance.state_changed_at or instance.created_at) > timedelta(seconds=settings.VISA_BUILD_TIMEOUT):
+    since = instance.state_changed_at or instance.created_at
+    if timezone.now() - since > timedelta(seconds=settings.VISA_BUILD_TIMEOUT):
         word = instance.state.lower()
         _fail(instance, f"The cloud did not finish ({word}) within {settings.VISA_BUILD_TIMEOUT} s.")
         return None

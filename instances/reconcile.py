@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from . import cloud
-from .lifecycle import PROVISIONER, TRANSIENT
+from .lifecycle import TRANSIENT
 from .models import Instance
 from .services import transition
 from .states import State

@@ -106,7 +106,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {
+CELERY_BEAT_SCHEDULE = {  # periods in seconds
     "reconcile": {"task": "instances.tasks.reconcile", "schedule": float(os.environ.get("VISA_RECONCILE_PERIOD", "60"))},
     "expire": {"task": "instances.tasks.expire", "schedule": float(os.environ.get("VISA_EXPIRY_PERIOD", "300"))},
 }

@@ -70,9 +70,13 @@ TEMPLATES = [
     },
 ]
 
+# No persistent connections by default: under ASGI each request runs its sync code in a thread of
+# its own, and a connection kept open there is never reused, so PostgreSQL runs out of them.
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

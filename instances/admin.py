@@ -1,16 +1,20 @@
-from django.contrib import admin
+from datetime import timedelta
 
-from .models import Flavour, Image, Instance, InstanceEvent
+from django.contrib import admin, messages
+
+from . import expiry, services
+from .models import Flavour, Image, Instance, InstanceEvent, LifetimeExtension
+from .states import IllegalTransition
 
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ["name", "cloud_id", "vnc_port", "enabled"]
+    list_display = ["name", "cloud_id", "vnc_port", "enabled", "auto_accept_extensions"]
 
 
 @admin.register(Flavour)
 class FlavourAdmin(admin.ModelAdmin):
-    list_display = ["name", "cloud_id", "cpus", "ram_mb", "enabled"]
+    list_display = ["name", "cloud_id", "cpus", "ram_mb", "lifetime", "enabled"]
 
 
 class EventInline(admin.TabularInline):
@@ -23,10 +27,60 @@ class EventInline(admin.TabularInline):
         return False
 
 
+class ExpiresSoon(admin.SimpleListFilter):
+    title = "expires"
+    parameter_name = "expires"
+    WITHIN = {"1d": timedelta(days=1), "2d": timedelta(days=2), "7d": timedelta(days=7)}
+
+    def lookups(self, request, model_admin):
+        return [("1d", "within a day"), ("2d", "within 2 days"), ("7d", "within a week")]
+
+    def queryset(self, request, queryset):
+        if self.value() in self.WITHIN:
+            return queryset & expiry.expiring_soon(self.WITHIN[self.value()])
+        return queryset
+
+
+def _lifecycle_action(name, service):
+    def action(modeladmin, request, queryset):
+        for instance in queryset:
+            try:
+                service(instance, request.user.username)
+            except IllegalTransition as error:
+                modeladmin.message_user(request, f"{instance.name}: {error}", messages.WARNING)
+
+    action.__name__ = name
+    return admin.action(description=f"{name.capitalize()} the selected instances")(action)
+
+
 @admin.register(Instance)
 class InstanceAdmin(admin.ModelAdmin):
-    list_display = ["name", "uuid", "owner", "state", "flavour", "image", "created_at"]
-    list_filter = ["state", "image", "flavour"]
+    list_display = ["name", "uuid", "owner", "state", "flavour", "image", "created_at", "expires_at",
+                    "last_activity_at"]
+    list_filter = ["state", ExpiresSoon, "image", "flavour"]
     search_fields = ["name", "uuid", "owner__username", "server_id"]
-    readonly_fields = ["uuid", "state", "state_reason", "server_id", "address", "activated_at"]
+    readonly_fields = ["uuid", "state", "state_reason", "server_id", "address", "activated_at",
+                       "state_changed_at", "last_activity_at", "lifetime_warned_at", "inactivity_warned_at"]
     inlines = [EventInline]
+    actions = [_lifecycle_action(name, getattr(services, name)) for name in ("start", "stop", "reboot", "delete")]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # rows stay for their history; the "Delete" action removes the server
+
+
+@admin.register(LifetimeExtension)
+class LifetimeExtensionAdmin(admin.ModelAdmin):
+    list_display = ["instance", "requested_by", "requested_at", "days", "reason", "decision", "decided_by"]
+    list_filter = ["decision"]
+    readonly_fields = ["instance", "requested_by", "days", "reason", "decision", "decided_by", "decided_at"]
+    actions = ["accept", "refuse"]
+
+    @admin.action(description="Accept the selected requests")
+    def accept(self, request, queryset):
+        for extension in queryset:
+            expiry.decide(extension, request.user.username, accept=True)
+
+    @admin.action(description="Refuse the selected requests")
+    def refuse(self, request, queryset):
+        for extension in queryset:
+            expiry.decide(extension, request.user.username, accept=False)

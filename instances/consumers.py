@@ -5,11 +5,13 @@ None, so the VM's VNC secret never reaches a browser.
 """
 import asyncio
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
-from . import rfb
+from . import rfb, services
 from .models import Instance
 from .states import State
 
@@ -34,6 +36,14 @@ def authorised_instance(user, uuid):
 class DesktopConsumer(AsyncWebsocketConsumer):
     vm_writer = None
     relay = None
+    activity_recorded = float("-inf")  # monotonic time of the last record_activity
+
+    async def record_activity(self):
+        """A connection or a message from the browser is use of the desktop; written at most
+        once per VISA_ACTIVITY_THROTTLE seconds per connection (services.record_activity throttles too)."""
+        if time.monotonic() - self.activity_recorded >= settings.VISA_ACTIVITY_THROTTLE:
+            self.activity_recorded = time.monotonic()
+            await database_sync_to_async(services.record_activity)(self.instance_pk)
 
     async def connect(self):
         instance = await authorised_instance(self.scope["user"], self.scope["url_route"]["kwargs"]["uuid"])
@@ -52,6 +62,8 @@ class DesktopConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_DESKTOP_UNAVAILABLE)
             return
         self.vm_reader = reader
+        self.instance_pk = instance.pk
+        await self.record_activity()
         subprotocol = "binary" if "binary" in self.scope.get("subprotocols", []) else None
         await self.accept(subprotocol)
         self.handshake = rfb.BrowserHandshake()
@@ -62,6 +74,7 @@ class DesktopConsumer(AsyncWebsocketConsumer):
             return
         if self.relay is not None:
             self.vm_writer.write(bytes_data)
+            await self.record_activity()
             return
         try:
             reply, rest = self.handshake.feed(bytes_data)

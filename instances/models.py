@@ -15,6 +15,9 @@ class Image(models.Model):
     cloud_id = models.CharField(max_length=64, help_text="Glance image id")
     vnc_port = models.PositiveIntegerField(default=5900)
     enabled = models.BooleanField(default=True)
+    auto_accept_extensions = models.BooleanField(
+        default=False, help_text="Grant owners' requests for a longer lifetime without an operator"
+    )
 
     def __str__(self):
         return self.name
@@ -26,6 +29,9 @@ class Flavour(models.Model):
     cpus = models.PositiveIntegerField()
     ram_mb = models.PositiveIntegerField()
     enabled = models.BooleanField(default=True)
+    lifetime = models.DurationField(
+        null=True, blank=True, help_text="How long its instances live; empty for the site default (VISA_LIFETIME_HOURS)"
+    )
 
     def __str__(self):
         return f"{self.name} ({self.cpus} vCPU, {self.ram_mb // 1024} GB)"
@@ -59,6 +65,13 @@ class Instance(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Deleted at this time")
+    last_activity_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last desktop connection or input, recorded at most once a minute"
+    )
+    lifetime_warned_at = models.DateTimeField(null=True, blank=True)
+    inactivity_warned_at = models.DateTimeField(null=True, blank=True)
 
     objects = InstanceQuerySet.as_manager()
 
@@ -89,3 +102,27 @@ class InstanceEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_state} → {self.to_state}"
+
+
+class LifetimeExtension(models.Model):
+    """An owner's request for a longer lifetime, decided by an operator (or the image)."""
+
+    class Decision(models.TextChoices):
+        PENDING = "PENDING"
+        ACCEPTED = "ACCEPTED"
+        REFUSED = "REFUSED"
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    days = models.PositiveIntegerField()
+    reason = models.CharField(max_length=500)
+    decision = models.CharField(max_length=8, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.days} more days for {self.instance.name}: {self.decision}"

@@ -1,14 +1,43 @@
-from celery import shared_task
+import time
 
-from . import services
+from celery import shared_task
+from django.conf import settings
+
+from . import cloud, expiry, lifecycle, reconcile as reconciler
 from .models import Instance
 
 
 @shared_task
-def provision(instance_pk):
-    services.provision(Instance.objects.get(pk=instance_pk))
+def advance(instance_pk, attempt=0, act=False):
+    """Steps of an instance's change for up to VISA_STEP_SECONDS, then the task schedules itself
+    again, so no task holds a worker for long; cloud errors are retried with backoff."""
+    instance = Instance.objects.select_related("image", "flavour").filter(pk=instance_pk).first()
+    deadline = time.monotonic() + settings.VISA_STEP_SECONDS
+    while instance is not None:
+        try:
+            delay = lifecycle.advance(instance, act)
+        except cloud.ERRORS as error:
+            if cloud.transient(error) and attempt + 1 < settings.VISA_CLOUD_RETRIES:
+                advance.apply_async((instance_pk,), {"attempt": attempt + 1, "act": act},
+                                    countdown=lifecycle.retry_delay(attempt))
+            else:
+                lifecycle.give_up(instance, error, attempt + 1)
+            return
+        if delay is None:
+            return
+        if time.monotonic() + delay > deadline:
+            advance.apply_async((instance_pk,), countdown=delay)
+            return
+        time.sleep(delay)
+        instance.refresh_from_db()
+        act = False
 
 
 @shared_task
-def destroy(instance_pk):
-    services.destroy(Instance.objects.get(pk=instance_pk))
+def reconcile():
+    reconciler.reconcile()
+
+
+@shared_task
+def expire():
+    expiry.expire()

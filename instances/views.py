@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -8,9 +9,15 @@ from django.views.decorators.http import require_POST
 from openaccess.models import Experiment
 from quotas.services import QuotaExceeded
 
-from . import cloudinit, services
+from . import cloudinit, expiry, services
+from .forms import ExtensionForm
 from .models import Flavour, Image, Instance
 from .states import IllegalTransition, State
+
+
+# The buttons a resting instance offers besides Delete; services decide what is allowed.
+BUTTONS = {State.ACTIVE: ["stop", "reboot"], State.STOPPED: ["start"]}
+ACTIONS = {"start": services.start, "stop": services.stop, "reboot": services.reboot, "delete": services.delete}
 
 
 @login_required
@@ -44,6 +51,10 @@ def detail(request, uuid):
         "instance": instance,
         "mounts": cloudinit.data_mounts(instance),
         "events": instance.events.all(),
+        "actions": BUTTONS.get(instance.state, []),
+        "extension_form": ExtensionForm() if instance.state in expiry.EXPIRING else None,
+        "inactivity_days": f"{settings.VISA_INACTIVITY_HOURS / 24:g}",
+        "pending_extension": instance.extensions.filter(decision="PENDING").first(),
     })
 
 
@@ -55,13 +66,35 @@ def status(request, uuid):
 
 @login_required
 @require_POST
-def delete(request, uuid):
+def act(request, uuid, action):
+    """Start, stop, reboot or delete: recorded now, carried out by a task."""
     instance = _own_instance(request, uuid)
     try:
-        services.delete(instance, request.user.username)
+        ACTIONS[action](instance, request.user.username)
     except IllegalTransition as error:
         messages.error(request, str(error))
         return redirect("instance", uuid=instance.uuid)
-    messages.success(request, f"“{instance.name}” is being deleted.")
-    return redirect("home")
+    if action == "delete":
+        messages.success(request, f"“{instance.name}” is being deleted.")
+        return redirect("home")
+    return redirect("instance", uuid=instance.uuid)
 
+
+@login_required
+@require_POST
+def extend(request, uuid):
+    instance = _own_instance(request, uuid)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("instance", uuid=instance.uuid)
+    try:
+        extension = expiry.request_extension(instance, request.user, **form.cleaned_data)
+    except IllegalTransition as error:
+        messages.error(request, str(error))
+    else:
+        if extension.decision == extension.Decision.ACCEPTED:
+            messages.success(request, f"Granted: {extension.days} more days.")
+        else:
+            messages.success(request, "Your request was sent to the operators.")
+    return redirect("instance", uuid=instance.uuid)

@@ -1,6 +1,7 @@
 """Fixtures that start the real parts: devcloud, an ASGI server and a Celery worker, against the
 test database (PostgreSQL) and Redis, and a real browser."""
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -70,7 +71,17 @@ class Stack:
             "VISA_VAR_DIR": str(tmp),
             "VISA_BUILD_TIMEOUT": "60",
             "PYTHONUNBUFFERED": "1",
+            # Short periods, so fault and expiry tests see the periodic tasks act within seconds.
+            "VISA_RECONCILE_PERIOD": "1",
+            "VISA_EXPIRY_PERIOD": "1",
+            "VISA_STUCK_AFTER": "3",
+            "VISA_POLL_INTERVAL": "0.1",
+            "VISA_CLOUD_TIMEOUT": "3",
+            "VISA_CLOUD_BACKOFF": "0.1",
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(tmp / "mail"),
         }
+        self.mail = tmp / "mail"
         self.logs = tmp
         self.web = self.start("web", "-m", "uvicorn", "visa.asgi:application", "--port", str(self.port))
         self.worker = self.start_worker()
@@ -78,11 +89,23 @@ class Stack:
 
     def start(self, name, *args):
         log = open(self.logs / f"{name}.log", "ab")
-        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        # Its own process group, so that a test can kill it with all its children.
+        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                process_group=0)
 
     def start_worker(self):
         return self.start("worker", "-m", "celery", "-A", "visa", "worker", "--beat", "--concurrency", "4",
                           "--loglevel", "INFO", "--schedule", str(self.logs / "beat-schedule"))
+
+    def kill_worker(self):
+        """SIGKILL the worker and its pool, as a crashed machine would, and start a new one."""
+        os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait(10)
+        self.worker = self.start_worker()
+
+    def mails(self):
+        """The e-mails sent so far, as the file backend wrote them."""
+        return [path.read_text() for path in sorted(self.mail.glob("*.log"))] if self.mail.exists() else []
 
     def stop(self):
         for process in (self.web, self.worker):
@@ -103,7 +126,7 @@ def _database_url():
 def devcloud(tmp_path_factory):
     from deploy.devcloud.testing import start_devcloud
 
-    cloud = start_devcloud(tmp_path_factory.mktemp("devcloud"))
+    cloud = start_devcloud(tmp_path_factory.mktemp("devcloud"), max_instances=50)
     yield cloud
     cloud.stop()
 

@@ -71,9 +71,13 @@ TEMPLATES = [
     },
 ]
 
+# No persistent connections by default: under ASGI each request runs its sync code in a thread of
+# its own, and a connection kept open there is never reused, so PostgreSQL runs out of them.
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -108,6 +112,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {  # periods in seconds
+    "reconcile": {"task": "instances.tasks.reconcile", "schedule": float(os.environ.get("VISA_RECONCILE_PERIOD", "60"))},
+    "expire": {"task": "instances.tasks.expire", "schedule": float(os.environ.get("VISA_EXPIRY_PERIOD", "300"))},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -179,10 +187,31 @@ VISA_DATA_PATH_TEMPLATE = os.environ.get("VISA_DATA_PATH_TEMPLATE", "/pnfs/{faci
 
 # Instances
 VISA_INSTANCE_QUOTA = int(os.environ.get("VISA_INSTANCE_QUOTA", "2"))
-VISA_BUILD_TIMEOUT = int(os.environ.get("VISA_BUILD_TIMEOUT", "600"))  # seconds
+VISA_BUILD_TIMEOUT = int(os.environ.get("VISA_BUILD_TIMEOUT", "600"))  # seconds in a transient state at most
+VISA_POLL_INTERVAL = float(os.environ.get("VISA_POLL_INTERVAL", "0.2"))  # seconds between looks at a changing server
+VISA_STEP_SECONDS = float(os.environ.get("VISA_STEP_SECONDS", "10"))  # one task looks this long, then requeues itself
+VISA_CLOUD_TIMEOUT = float(os.environ.get("VISA_CLOUD_TIMEOUT", "30"))  # seconds for one cloud API call
+VISA_CLOUD_RETRIES = int(os.environ.get("VISA_CLOUD_RETRIES", "6"))  # tries of a failing cloud call, then ERROR/UNKNOWN
+VISA_CLOUD_BACKOFF = float(os.environ.get("VISA_CLOUD_BACKOFF", "1"))  # seconds before the first retry; doubles
+# A transient state whose task made no step for this long is driven again by the reconciler.
+VISA_STUCK_AFTER = float(os.environ.get("VISA_STUCK_AFTER", "120"))
+# Expiry (hours): lifetime (a flavour may set its own), inactivity, and the warnings before each.
+VISA_LIFETIME_HOURS = float(os.environ.get("VISA_LIFETIME_HOURS", str(14 * 24)))
+VISA_INACTIVITY_HOURS = float(os.environ.get("VISA_INACTIVITY_HOURS", str(4 * 24)))
+VISA_LIFETIME_WARNING_HOURS = float(os.environ.get("VISA_LIFETIME_WARNING_HOURS", "48"))
+VISA_INACTIVITY_WARNING_HOURS = float(os.environ.get("VISA_INACTIVITY_WARNING_HOURS", "24"))
+VISA_ACTIVITY_THROTTLE = float(os.environ.get("VISA_ACTIVITY_THROTTLE", "60"))  # seconds between activity writes
+VISA_SITE_URL = os.environ.get("VISA_SITE_URL", "http://127.0.0.1:8000")  # for links in e-mails
 # Facility storage the VMs mount experiment data from, read-only.
 VISA_DCACHE_NFS_SERVER = os.environ.get("VISA_DCACHE_NFS_SERVER", "dcache.example.org")
 VISA_DATA_MOUNT_ROOT = os.environ.get("VISA_DATA_MOUNT_ROOT", "/data")
+
+# E-mail: printed on the console unless configured (EMAIL_BACKEND, EMAIL_HOST, ...).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "visa@localhost")
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,7 @@ import os
 import signal
 import sys
 
-from . import glance, introspection, keystone, nova, xvnc
+from . import catalogue, faults, glance, introspection, keystone, nova, xvnc
 from .cloud import Cloud
 from .vncserver import BuiltinDesktops
 from .web import App, Server
@@ -25,6 +25,7 @@ def options(argv):
     option("state", "var/devcloud.json", "JSON file keeping the servers across restarts")
     option("vnc-port", "5900", "port of every server's VNC desktop (each server has its own address)", type=int)
     option("build-seconds", "1.0", "how long a server boots", type=float)
+    option("max-instances", "10", "the project's instance quota (cores and RAM follow)", type=int)
     option("username", "visa", "the one user")
     option("password", "devcloud", "its password")
     option("project", "visa", "its project")
@@ -45,7 +46,7 @@ def main(argv=None):
         desktops = xvnc.XvncDesktops()
     else:
         desktops = BuiltinDesktops()
-    cloud = Cloud(args.state, desktops, args.vnc_port, args.build_seconds)
+    cloud = Cloud(args.state, desktops, args.vnc_port, args.build_seconds, catalogue.quota(args.max_instances))
     try:
         serve(args, cloud)
     except KeyboardInterrupt:
@@ -56,8 +57,8 @@ def main(argv=None):
 
 def serve(args, cloud):
     identity = keystone.Identity(args.username, args.password, args.project, cloud.token_secret)
-    apis = [keystone.routes, nova.routes, glance.routes, introspection.routes]
-    with Server((args.host, args.port), App(cloud, identity, apis)) as server:
+    apis = [keystone.routes, nova.routes, glance.routes, introspection.routes, faults.routes]
+    with Server((args.host, args.port), App(cloud, identity, apis, faults.Faults())) as server:
         host, port = server.server_address[:2]  # port 0 means any free port: say which
         logging.getLogger("devcloud").info("%s desktops, VNC on port %s", cloud.desktops.name, args.vnc_port)
         print(f"devcloud listening on http://{host}:{port}/v3", flush=True)

@@ -40,8 +40,15 @@ FLAVOURS = {
     "m1.large": Flavour("f1a0c0de-0000-4000-8000-000000000003", "m1.large", 8, 16384, 80),
 }
 
-# The project's absolute compute limits, as Nova's /limits reports them.
-QUOTA = {"instances": 10, "cores": 40, "ram": 81920}
+
+
+def quota(instances):
+    """The project's absolute compute limits, as Nova's /limits reports them: room for
+    `instances` servers of up to 4 vCPUs and 8 GB each."""
+    return {"instances": instances, "cores": 4 * instances, "ram": 8192 * instances}
+
+
+QUOTA = quota(10)  # the default
 
 
 def image(image_id):

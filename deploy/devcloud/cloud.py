@@ -62,12 +62,13 @@ class Server:
 
 
 class Cloud:
-    def __init__(self, state_path, desktops, vnc_port, build_seconds):
+    def __init__(self, state_path, desktops, vnc_port, build_seconds, quota=catalogue.QUOTA):
         """`desktops` starts a server's VNC desktop: builtin or Xvnc."""
         self.desktops = desktops
         self.vnc_port = vnc_port
         self._state_path = Path(state_path)
-        self._build_seconds = build_seconds
+        self.build_seconds = build_seconds
+        self.quota = quota
         self._lock = threading.RLock()
         self._running = {}  # server id -> its desktop, for servers that are powered on
         self._timers = {}  # server id -> the timer that finishes its boot
@@ -110,10 +111,10 @@ class Cloud:
             used = self.usage()
             wanted = {"instances": 1, "cores": flavour.vcpus, "ram": flavour.ram}
             for resource, amount in wanted.items():
-                if used[resource] + amount > catalogue.QUOTA[resource]:
+                if used[resource] + amount > self.quota[resource]:
                     raise QuotaExceeded(
                         f"Quota exceeded for {resource}: Requested {amount}, but already used "
-                        f"{used[resource]} of {catalogue.QUOTA[resource]} {resource}"
+                        f"{used[resource]} of {self.quota[resource]} {resource}"
                     )
             self._addresses_used += 1
             address = str(ipaddress.IPv4Address(self._address_base) + self._addresses_used)
@@ -154,6 +155,14 @@ class Cloud:
             self._boot_later(server)
             self._save()
 
+    def fail(self, server_id, message):
+        """The server breaks: its desktop stops and it goes to ERROR with `message` as its fault."""
+        with self._lock:
+            server = self._find(server_id)
+            self._power_off(server)
+            self._fail(server, message)
+            self._save()
+
     def close(self):
         """Stop every desktop; the state file keeps the servers for the next start."""
         with self._lock:
@@ -178,7 +187,7 @@ class Cloud:
         return server
 
     def _boot_later(self, server):
-        timer = threading.Timer(self._build_seconds, self._finish_boot, [server.id])
+        timer = threading.Timer(self.build_seconds, self._finish_boot, [server.id])
         timer.daemon = True
         self._timers[server.id] = timer
         timer.start()

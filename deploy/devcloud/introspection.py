@@ -32,3 +32,10 @@ def servers(request):
             ]
         },
     )
+
+
+@routes.add("GET", "/devcloud/config", public=True)
+def config(request):
+    """How this devcloud was started: what a benchmark subtracts or a test relies on."""
+    cloud = request.app.cloud
+    return Reply(200, {"build_seconds": cloud.build_seconds, "vnc_port": cloud.vnc_port, "quota": cloud.quota})

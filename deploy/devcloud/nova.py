@@ -288,7 +288,7 @@ def show_flavour(request, flavor_id):
 
 @routes.add("GET", API + "/limits")
 def limits(request):
-    used, quota = request.app.cloud.usage(), catalogue.QUOTA
+    used, quota = request.app.cloud.usage(), request.app.cloud.quota
     absolute = {
         "maxTotalInstances": quota["instances"],
         "maxTotalCores": quota["cores"],

@@ -4,6 +4,8 @@
     conn = cloud.connect()              # openstacksdk Connection
     conn.compute.create_server(..., user_data=vnc_user_data("secret"))
     cloud.servers()                     # devcloud's own view: addresses, user data, input counts
+    cloud.faults(error_rate=0.3)       # break it at run time (see deploy/devcloud/faults.py)
+    cloud.break_server(id); cloud.vanish(id); cloud.faults(error_rate=0)
     cloud.restart(); cloud.stop()
 """
 import base64
@@ -108,3 +110,24 @@ class DevCloud:
 
     def server(self, server_id):
         return next(s for s in self.servers() if s["id"] == server_id)
+
+    def _post(self, path, body=None):
+        request = urllib.request.Request(self.url + path, json.dumps(body or {}).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response) if response.status == 200 else None
+
+    def faults(self, **faults):
+        """Change the faults: error_rate (share of calls answered 500), delay (s), hang (no answers)."""
+        return self._post("/devcloud/faults", faults)
+
+    def clear_faults(self):
+        return self.faults(error_rate=0, delay=0, hang=False)
+
+    def break_server(self, server_id, message="devcloud: injected failure"):
+        """The server goes to ERROR with `message` as its fault."""
+        self._post(f"/devcloud/servers/{server_id}/error", {"message": message})
+
+    def vanish(self, server_id):
+        """The server disappears, as if deleted behind visa's back."""
+        self._post(f"/devcloud/servers/{server_id}/vanish")

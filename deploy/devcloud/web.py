@@ -66,6 +66,7 @@ class App:
     cloud: object
     identity: object
     routes: list  # Routes of every API
+    faults: object  # faults.Faults, applied to every API but devcloud's own
 
 
 class Server(ThreadingHTTPServer):
@@ -98,13 +99,19 @@ class Handler(BaseHTTPRequestHandler):
             f"http://{host}",
             app,
         )
+        faulty = not request.path.startswith("/devcloud/")  # faults spare devcloud's own API
         try:
+            if faulty and app.faults.before():
+                self.close_connection = True  # "stop answering": drop the request unanswered
+                return
             reply = self._route(request, app)
         except HttpError as error:
             reply = error.reply
         except Exception:  # a bug in devcloud: answer like a cloud would rather than drop the connection
             log.exception("%s %s failed", request.method, request.path)
             reply = Reply(500, {"error": {"code": 500, "message": "devcloud failed, see its log"}})
+        if faulty:
+            app.faults.after()
         self._send(reply)
 
     @staticmethod

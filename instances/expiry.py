@@ -1,0 +1,115 @@
+"""Expiry: instances end when their lifetime is over or nobody used them for a while, with an
+e-mail warning first; owners may ask for a longer lifetime, operators (or the image) decide.
+`expire` runs periodically (Celery beat); a second run at the same time changes nothing twice,
+because each warning is claimed by a conditional UPDATE and each deletion by `transition`."""
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from . import services
+from .models import Instance, LifetimeExtension
+from .states import LIVE, IllegalTransition, State
+
+log = logging.getLogger(__name__)
+EXPIRY = "expiry"
+EXPIRING = [State.ACTIVE, State.STOPPED]
+
+
+def hours(value):
+    return timedelta(hours=value)
+
+
+def expire(now=None):
+    now = now or timezone.now()
+    inactivity = hours(settings.VISA_INACTIVITY_HOURS)
+    instances = Instance.objects.filter(state__in=EXPIRING).select_related("owner")
+    for instance in instances.filter(expires_at__lte=now):
+        _delete(instance, "Its lifetime ended.")
+    for instance in instances.filter(last_activity_at__lte=now - inactivity):
+        _delete(instance, f"Nobody used it for {_days(inactivity)}.")
+    lifetime_warnings = instances.filter(
+        lifetime_warned_at=None, expires_at__lte=now + hours(settings.VISA_LIFETIME_WARNING_HOURS)
+    )
+    for instance in lifetime_warnings:
+        _warn(instance, "lifetime_warned_at", now, instance.expires_at, "its lifetime ends")
+    inactivity_warnings = instances.filter(
+        inactivity_warned_at=None,
+        last_activity_at__lte=now - inactivity + hours(settings.VISA_INACTIVITY_WARNING_HOURS),
+    )
+    for instance in inactivity_warnings:
+        _warn(instance, "inactivity_warned_at", now, instance.last_activity_at + inactivity,
+              f"nobody has used it for {_days(inactivity - hours(settings.VISA_INACTIVITY_WARNING_HOURS))}")
+
+
+def _days(delta):
+    days = delta / timedelta(days=1)
+    return f"{days:g} days" if days >= 1 else f"{delta / timedelta(hours=1):g} hours"
+
+
+def _delete(instance, reason):
+    try:
+        services.delete(instance, EXPIRY, reason)
+    except IllegalTransition:  # another run or its owner got there first
+        pass
+
+
+def _warn(instance, field, now, deadline, why):
+    """E-mail the owner once per warning; the UPDATE claims it, so two runs send one e-mail."""
+    if not Instance.objects.filter(pk=instance.pk, **{field: None}).update(**{field: now}):
+        return
+    page = settings.VISA_SITE_URL.rstrip("/") + reverse("instance", args=[instance.uuid])
+    when = timezone.localtime(deadline).strftime("%d %b %Y %H:%M %Z")
+    services.note(instance, EXPIRY, f"warned its owner: to be deleted on {when}, as {why}")
+    send_mail(
+        f"visa: “{instance.name}” will be deleted on {when}",
+        f"Your visa instance “{instance.name}” will be deleted on {when}, as {why}.\n\n"
+        f"Use its desktop to keep it ({page}), or ask for a longer lifetime: {page}#extend\n",
+        None,
+        [instance.owner.email],
+        fail_silently=False,
+    )
+    log.info("instance %s: warned %s (%s)", instance.uuid, instance.owner.email, why)
+
+
+def request_extension(instance, user, days, reason):
+    """The owner asks for `days` more; granted at once if the image allows it."""
+    if instance.state not in LIVE:
+        raise IllegalTransition(f"An instance in {instance.state} has no lifetime to extend.")
+    extension = LifetimeExtension.objects.create(instance=instance, requested_by=user, days=days, reason=reason)
+    services.note(instance, user.username, f"asked for {days} more days: {reason}")
+    if instance.image.auto_accept_extensions:
+        extension = decide(extension, "image policy", accept=True)
+    return extension
+
+
+def decide(extension, actor, accept):
+    """Accept (the lifetime grows, a lifetime warning is void) or refuse a pending request."""
+    with transaction.atomic():
+        extension = LifetimeExtension.objects.select_for_update().get(pk=extension.pk)
+        if extension.decision != LifetimeExtension.Decision.PENDING:
+            return extension
+        if accept:
+            Instance.objects.filter(pk=extension.instance_id).update(
+                expires_at=F("expires_at") + timedelta(days=extension.days), lifetime_warned_at=None
+            )
+        extension.decision = LifetimeExtension.Decision.ACCEPTED if accept else LifetimeExtension.Decision.REFUSED
+        extension.decided_by, extension.decided_at = actor, timezone.now()
+        extension.save()
+        verdict = "accepted" if accept else "refused"
+        services.note(extension.instance, actor, f"{verdict} the request for {extension.days} more days")
+    return extension
+
+
+def expiring_soon(within):
+    """Instances that end (lifetime or inactivity) within `within`, for operators."""
+    now = timezone.now()
+    idle_before = now - hours(settings.VISA_INACTIVITY_HOURS) + within
+    return Instance.objects.filter(state__in=EXPIRING).filter(
+        Q(expires_at__lte=now + within) | Q(last_activity_at__lte=idle_before)
+    )

@@ -1,0 +1,129 @@
+"""Bring the database and the cloud into agreement; run periodically by Celery beat.
+
+Servers visa made carry their instance's UUID in their metadata. A server whose instance is not
+live is an orphan and is deleted; a live instance whose server vanished goes to ERROR; one in a
+transient state whose task stopped (a worker killed, a message lost) is driven again; one in
+UNKNOWN gets its real state back once the cloud answers. Instances that changed after the
+servers were listed are left for the next run. One run at a time (an advisory lock on
+PostgreSQL); every change goes through `transition`, which re-checks the state under a row lock.
+"""
+import contextlib
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from . import cloud
+from .lifecycle import TRANSIENT
+from .models import Instance
+from .services import transition
+from .states import State
+
+log = logging.getLogger(__name__)
+LOCK_KEY = 0x76697361  # "visa"
+RECONCILER = "reconciler"
+# States in which the instance has (or is about to have) a server.
+WITH_SERVER = [State.ACTIVE, State.STOPPED, *TRANSIENT]
+RESTING = {"ACTIVE": State.ACTIVE, "SHUTOFF": State.STOPPED}
+
+
+def reconcile():
+    with _exclusive() as mine:
+        if not mine:
+            log.info("reconcile: another run is under way")
+            return
+        listed_at = timezone.now()
+        try:
+            conn = cloud.connect()
+            servers = cloud.visa_servers(conn)
+        except cloud.ERRORS as error:
+            if cloud.transient(error) == cloud.UNREACHABLE:
+                _cloud_unreachable(error, listed_at)
+            log.warning("reconcile: cannot list servers: %s", error)
+            return
+        _delete_orphans(conn, servers)
+        settled = Instance.objects.filter(state_changed_at__lt=listed_at)
+        for instance in settled.filter(state__in=[*WITH_SERVER, State.UNKNOWN]).exclude(state=State.PENDING):
+            _check(instance, servers.get(str(instance.uuid)))
+        _drive_stuck()
+
+
+@contextlib.contextmanager
+def _exclusive():
+    if connection.vendor != "postgresql":  # the demo's SQLite: one worker, beat runs one at a time
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+        mine = cursor.fetchone()[0]
+    try:
+        yield mine
+    finally:
+        if mine:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+
+def _cloud_unreachable(error, listed_at):
+    reason = f"The cloud does not answer ({type(error).__name__}); visa checks again shortly."
+    for instance in Instance.objects.filter(state__in=WITH_SERVER, state_changed_at__lt=listed_at).exclude(
+        state=State.PENDING
+    ):
+        transition(instance, State.UNKNOWN, RECONCILER, reason, only_from=[instance.state])
+
+
+def _delete_orphans(conn, servers):
+    live = {str(uuid) for uuid in Instance.objects.filter(uuid__in=servers).live().values_list("uuid", flat=True)}
+    for uuid, server in servers.items():
+        if uuid not in live:
+            log.warning("reconcile: deleting orphan server %s (%s)", server.id, server.name)
+            try:
+                cloud.delete_server(conn, server.id)
+            except cloud.ERRORS as error:
+                log.warning("reconcile: could not delete %s: %s", server.id, error)
+
+
+def _check(instance, server):
+    if instance.state == State.UNKNOWN:
+        _recover(instance, server)
+    elif server is None and instance.state in (State.ACTIVE, State.STOPPED, State.STOPPING, State.REBOOTING):
+        transition(instance, State.ERROR, RECONCILER, "Its virtual machine disappeared from the cloud.",
+                   only_from=[instance.state])
+    elif server is not None and server.status == "ERROR" and instance.state in (State.ACTIVE, State.STOPPED):
+        transition(instance, State.ERROR, RECONCILER, f"The virtual machine failed: {cloud.fault_of(server)}",
+                   only_from=[instance.state])
+
+
+def _recover(instance, server):
+    """The cloud answers again: go back to the change under way, or to what the server shows."""
+    before = instance.events.filter(to_state=State.UNKNOWN).exclude(from_state=State.UNKNOWN).last()
+    previous = before.from_state if before else State.ACTIVE
+    if previous in TRANSIENT:
+        transition(instance, previous, RECONCILER, "the cloud answers again", only_from=[State.UNKNOWN])
+        _drive(instance)
+    elif server is None:
+        transition(instance, State.ERROR, RECONCILER, "Its virtual machine disappeared from the cloud.",
+                   only_from=[State.UNKNOWN])
+    elif server.status == "ERROR":
+        transition(instance, State.ERROR, RECONCILER, f"The virtual machine failed: {cloud.fault_of(server)}",
+                   only_from=[State.UNKNOWN])
+    elif server.status in RESTING:
+        transition(instance, RESTING[server.status], RECONCILER, "the cloud answers again",
+                   only_from=[State.UNKNOWN])
+
+
+def _drive_stuck():
+    """Transient instances whose task made no step for VISA_STUCK_AFTER seconds."""
+    quiet_since = timezone.now() - timedelta(seconds=settings.VISA_STUCK_AFTER)
+    for instance in Instance.objects.filter(state__in=TRANSIENT, updated_at__lt=quiet_since):
+        log.warning("reconcile: %s stuck in %s; driving it again", instance.uuid, instance.state)
+        _drive(instance)
+
+
+def _drive(instance):
+    from .tasks import advance
+
+    Instance.objects.filter(pk=instance.pk).update(updated_at=timezone.now())  # not again next run
+    advance.delay(instance.pk)

@@ -7,6 +7,11 @@ PY=.venv/bin/python
 HOST=${VISA_HOST:-127.0.0.1}
 PORT=${VISA_PORT:-8000}
 mkdir -p var/celery/processed
+# A few files standing in for the demo experiment's data on dCache; the desktops list them.
+demo_data=var/dcache/pnfs/xfel.eu/exfel/archive/XFEL/raw/SPB/201701/p700000
+mkdir -p "$demo_data"/r0001 "$demo_data"/r0002
+echo "European XFEL proposal 700000: raw AGIPD data, runs 1 and 2." > "$demo_data"/README.txt
+touch "$demo_data"/r0001/RAW-R0001-AGIPD00-S00000.h5 "$demo_data"/r0002/RAW-R0002-AGIPD00-S00000.h5
 
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from openstack import exceptions as sdk_errors
 
-from . import cloud, cloudinit, rfb
+from . import cloud, cloudinit, dcache, rfb
 from .models import Instance
 from .services import transition
 from .states import State
@@ -63,7 +63,11 @@ def _build(conn, instance):
             _fail(instance, "Its virtual machine disappeared from the cloud while it was built.")
             return None
     else:
-        server = _find_or_create(conn, instance)
+        try:
+            server = _find_or_create(conn, instance)
+        except dcache.DataMountError as error:
+            _fail(instance, str(error))
+            return None
         if server is None:  # deleted meanwhile: look again
             return 0
     if server.status == "ERROR":

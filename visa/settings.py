@@ -203,7 +203,14 @@ VISA_INACTIVITY_WARNING_HOURS = float(os.environ.get("VISA_INACTIVITY_WARNING_HO
 VISA_ACTIVITY_THROTTLE = float(os.environ.get("VISA_ACTIVITY_THROTTLE", "60"))  # seconds between activity writes
 VISA_SITE_URL = os.environ.get("VISA_SITE_URL", "http://127.0.0.1:8000")  # for links in e-mails
 # Facility storage the VMs mount experiment data from, read-only.
+# How VMs mount data: "nfs" (NFS 4.1 from dCache) or "webdav" (dCache's WebDAV door with a
+# read-only macaroon per experiment, expiring with the instance; the door is devcloud's stand-in
+# by default).
+VISA_DATA_MOUNT_METHOD = os.environ.get("VISA_DATA_MOUNT_METHOD", "nfs")
 VISA_DCACHE_NFS_SERVER = os.environ.get("VISA_DCACHE_NFS_SERVER", "dcache.example.org")
+VISA_DCACHE_WEBDAV_URL = os.environ.get("VISA_DCACHE_WEBDAV_URL", "http://127.0.0.1:8774/dcache")
+VISA_DCACHE_USERNAME = os.environ.get("VISA_DCACHE_USERNAME", "visa")
+VISA_DCACHE_PASSWORD = os.environ.get("VISA_DCACHE_PASSWORD", "devcloud")
 VISA_DATA_MOUNT_ROOT = os.environ.get("VISA_DATA_MOUNT_ROOT", "/data")
 
 # E-mail: printed on the console unless configured (EMAIL_BACKEND, EMAIL_HOST, ...).

@@ -5,7 +5,7 @@ import os
 import signal
 import sys
 
-from . import catalogue, faults, glance, introspection, keystone, nova, xvnc
+from . import catalogue, dcache, faults, glance, introspection, keystone, nova, xvnc
 from .cloud import Cloud
 from .vncserver import BuiltinDesktops
 from .web import App, Server
@@ -23,6 +23,7 @@ def options(argv):
     option("host", "127.0.0.1", "address of the API")
     option("port", "8774", "port of the API", type=int)
     option("state", "var/devcloud.json", "JSON file keeping the servers across restarts")
+    option("dcache-root", "var/dcache", "local folder standing in for dCache's data")
     option("vnc-port", "5900", "port of every server's VNC desktop (each server has its own address)", type=int)
     option("build-seconds", "1.0", "how long a server boots", type=float)
     option("max-instances", "10", "the project's instance quota (cores and RAM follow)", type=int)
@@ -46,7 +47,8 @@ def main(argv=None):
         desktops = xvnc.XvncDesktops()
     else:
         desktops = BuiltinDesktops()
-    cloud = Cloud(args.state, desktops, args.vnc_port, args.build_seconds, catalogue.quota(args.max_instances))
+    door = dcache.Door(args.dcache_root, args.username, args.password)
+    cloud = Cloud(args.state, desktops, door, args.vnc_port, args.build_seconds, catalogue.quota(args.max_instances))
     try:
         serve(args, cloud)
     except KeyboardInterrupt:
@@ -57,8 +59,8 @@ def main(argv=None):
 
 def serve(args, cloud):
     identity = keystone.Identity(args.username, args.password, args.project, cloud.token_secret)
-    apis = [keystone.routes, nova.routes, glance.routes, introspection.routes, faults.routes]
-    with Server((args.host, args.port), App(cloud, identity, apis, faults.Faults())) as server:
+    apis = [keystone.routes, nova.routes, glance.routes, dcache.routes, introspection.routes, faults.routes]
+    with Server((args.host, args.port), App(cloud, identity, apis, faults.Faults(), cloud.door)) as server:
         host, port = server.server_address[:2]  # port 0 means any free port: say which
         logging.getLogger("devcloud").info("%s desktops, VNC on port %s", cloud.desktops.name, args.vnc_port)
         print(f"devcloud listening on http://{host}:{port}/v3", flush=True)

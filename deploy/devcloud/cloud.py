@@ -62,9 +62,10 @@ class Server:
 
 
 class Cloud:
-    def __init__(self, state_path, desktops, vnc_port, build_seconds, quota=catalogue.QUOTA):
-        """`desktops` starts a server's VNC desktop: builtin or Xvnc."""
+    def __init__(self, state_path, desktops, door, vnc_port, build_seconds, quota=catalogue.QUOTA):
+        """`desktops` starts a server's VNC desktop: builtin or Xvnc; `door` stands in for dCache."""
         self.desktops = desktops
+        self.door = door
         self.vnc_port = vnc_port
         self._state_path = Path(state_path)
         self.build_seconds = build_seconds
@@ -208,7 +209,7 @@ class Cloud:
             return
         try:
             self._running[server.id] = self.desktops.launch(
-                server.address, self.vnc_port, password, server.name, server.inputs, desktop_notice(server)
+                server.address, self.vnc_port, password, server.name, server.inputs, desktop_notice(server, self.door)
             )
         except OSError as error:
             self._fail(server, f"VNC desktop did not start: {error}")
@@ -244,8 +245,11 @@ class Cloud:
         os.replace(temporary, self._state_path)  # a crash never leaves half a state file
 
 
-def desktop_notice(server):
-    """What the desktop shows its user: which server this is and the data it mounted."""
-    lines = [f"devcloud {server.name}", "", "Data mounted:"]
-    lines += [f"  {point}  from  {source}  ({options.split(',')[0]})" for source, point, options in userdata.mounts(server.user_data)]
-    return "\n".join(lines if len(lines) > 3 else lines[:2] + ["No data mounted."])
+def desktop_notice(server, door):
+    """What the desktop shows its user: which server this is, the data it mounted and a few of
+    the files there (from the door's local folder)."""
+    lines = [f"devcloud {server.name}", ""]
+    for path, point, read_only in userdata.mounts(server.user_data):
+        lines.append(f"{point}  ({'read-only' if read_only else 'WRITABLE'})  from {path}")
+        lines += [f"    {name}" for name in door.listing(path)]
+    return "\n".join(lines if len(lines) > 2 else lines + ["No data mounted."])

@@ -1,10 +1,13 @@
 """Reading cloud-init user data the way a booting visa image would."""
 import base64
 import binascii
+import configparser
+from urllib.parse import urlsplit
 
 import yaml
 
 VNC_PASSWORD_PATH = "/etc/visa/vnc-password"
+RCLONE_CONFIG_PATH = "/etc/visa/rclone.conf"
 
 
 def decode(user_data):
@@ -31,12 +34,26 @@ def cloud_config(user_data):
 
 
 def mounts(user_data):
-    """(source, mount point, options) of each filesystem the cloud-config mounts."""
-    return [
-        (str(entry[0]), str(entry[1]), str(entry[3]) if len(entry) > 3 else "defaults")
-        for entry in cloud_config(user_data).get("mounts") or []
+    """(data path, mount point, read-only?) of each filesystem the cloud-config mounts: NFS
+    entries under `mounts`, and rclone WebDAV mounts run from `runcmd` with their remotes
+    in a config file it writes."""
+    config = cloud_config(user_data)
+    found = [
+        (str(entry[0]).partition(":")[2], str(entry[1]), "ro" in str(entry[3] if len(entry) > 3 else "").split(","))
+        for entry in config.get("mounts") or []
         if isinstance(entry, list) and len(entry) >= 2
     ]
+    remotes = configparser.ConfigParser()
+    for entry in config.get("write_files") or []:
+        if isinstance(entry, dict) and entry.get("path") == RCLONE_CONFIG_PATH:
+            remotes.read_string(str(entry.get("content", "")))
+    for command in config.get("runcmd") or []:
+        if isinstance(command, list) and command[:2] == ["rclone", "mount"] and len(command) >= 4:
+            remote, point = str(command[-2]).rstrip(":"), str(command[-1])
+            if remotes.has_section(remote):
+                path = urlsplit(remotes[remote].get("url", "")).path.removeprefix("/dcache")
+                found.append((path, point, "--read-only" in command))
+    return found
 
 
 def vnc_password(user_data):

@@ -67,6 +67,7 @@ class App:
     identity: object
     routes: list  # Routes of every API
     faults: object  # faults.Faults, applied to every API but devcloud's own
+    door: object  # dcache.Door
 
 
 class Server(ThreadingHTTPServer):

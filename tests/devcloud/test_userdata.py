@@ -6,7 +6,8 @@ import pytest
 
 from deploy.devcloud.cloud import desktop_notice
 from deploy.devcloud.testing import vnc_user_data
-from deploy.devcloud.userdata import vnc_password
+from deploy.devcloud.dcache import Door
+from deploy.devcloud.userdata import mounts, vnc_password
 
 
 def encoded(text):
@@ -42,12 +43,25 @@ def test_no_password(user_data):
     assert vnc_password(user_data) is None
 
 
-def test_the_desktop_notice_lists_the_mounted_data():
+def test_the_desktop_notice_lists_the_mounted_data_and_its_files(tmp_path):
+    (tmp_path / "pnfs/xfel/p700000/raw").mkdir(parents=True)
+    (tmp_path / "pnfs/xfel/p700000/README.txt").write_text("hello")
+    door = Door(tmp_path, "visa", "devcloud")
     text = (
         "#cloud-config\nmounts:\n"
         "- [dcache.example.org:/pnfs/xfel/p700000, /data/700000, nfs4, 'ro,nfsvers=4.1', '0', '0']\n"
     )
-    notice = desktop_notice(SimpleNamespace(name="visa-1", user_data=encoded(text)))
-    assert notice.splitlines()[0] == "devcloud visa-1"
-    assert "/data/700000  from  dcache.example.org:/pnfs/xfel/p700000  (ro)" in notice
-    assert "No data mounted." in desktop_notice(SimpleNamespace(name="visa-2", user_data=vnc_user_data("pw")))
+    notice = desktop_notice(SimpleNamespace(name="visa-1", user_data=encoded(text)), door)
+    assert notice.splitlines() == [
+        "devcloud visa-1", "", "/data/700000  (read-only)  from /pnfs/xfel/p700000", "    README.txt", "    raw/"]
+    empty = desktop_notice(SimpleNamespace(name="visa-2", user_data=vnc_user_data("pw")), door)
+    assert "No data mounted." in empty
+
+
+def test_rclone_webdav_mounts_are_read_from_the_config_they_write():
+    text = (
+        "#cloud-config\nwrite_files:\n- path: /etc/visa/rclone.conf\n  content: |\n"
+        "    [data0]\n    type = webdav\n    url = http://door/dcache/pnfs/p1\n"
+        "runcmd:\n- [rclone, mount, --read-only, --config, /etc/visa/rclone.conf, 'data0:', /data/p1]\n"
+    )
+    assert mounts(encoded(text)) == [("/pnfs/p1", "/data/p1", True)]

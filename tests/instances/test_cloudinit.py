@@ -1,6 +1,13 @@
-import yaml
+import configparser
+import datetime
+import time
 
-from instances import cloudinit
+import pytest
+import requests
+import yaml
+from django.utils import timezone
+
+from instances import cloudinit, dcache
 from instances.models import Instance
 from tests.factories import demo_image_and_flavour, make_experiment, make_user
 
@@ -44,3 +51,49 @@ def test_attached_data_the_owner_may_no_longer_read_is_not_mounted(db):
     instance.experiments.set([readable, closed])
     user_data = cloudinit.render(instance)
     assert "/pnfs/xfel/raw/mine" in user_data and "/pnfs/xfel/raw/theirs" not in user_data
+
+
+@pytest.fixture
+def webdav(settings, devcloud):
+    settings.VISA_DATA_MOUNT_METHOD = "webdav"
+    settings.VISA_DCACHE_WEBDAV_URL = devcloud.url + "/dcache"
+    return devcloud
+
+
+def webdav_instance(owner, experiments):
+    image, flavour = demo_image_and_flavour()
+    instance = Instance.objects.create(owner=owner, image=image, flavour=flavour, name="t",
+                                       expires_at=timezone.now() + datetime.timedelta(days=14))
+    instance.experiments.set(experiments)
+    return instance
+
+
+def test_webdav_mounts_read_only_with_a_macaroon_per_path_from_the_door(db, webdav):
+    owner = make_user()
+    experiments = [make_experiment(data_path=f"/pnfs/xfel/raw/w{n}", members=[owner]) for n in (1, 2)]
+    first = yaml.safe_load(cloudinit.render(webdav_instance(owner, experiments)))
+    second = yaml.safe_load(cloudinit.render(webdav_instance(owner, experiments[:1])))
+
+    remotes = configparser.ConfigParser()
+    remotes.read_string(next(f["content"] for f in first["write_files"] if f["path"] == cloudinit.RCLONE_CONFIG_PATH))
+    assert sorted(remotes[name]["url"] for name in remotes.sections()) == [
+        webdav.url + "/dcache/pnfs/xfel/raw/w1", webdav.url + "/dcache/pnfs/xfel/raw/w2"]
+    mounts = [command for command in first["runcmd"] if command[:2] == ["rclone", "mount"]]
+    assert len(mounts) == 2 and all("--read-only" in command for command in mounts)
+    assert first["mounts"] == []
+    # each instance has macaroons of its own
+    tokens = {remotes[name]["bearer_token"] for name in remotes.sections()}
+    assert len(tokens) == 2 and not any(token in yaml.safe_dump(second) for token in tokens)
+
+    issued = requests.get(webdav.url + "/devcloud/macaroons").json()["macaroons"][-3:]
+    assert {m["path"] for m in issued} == {"/pnfs/xfel/raw/w1", "/pnfs/xfel/raw/w2"}
+    assert all(m["caveats"] == ["activity:DOWNLOAD,LIST"] for m in issued)
+    assert all(abs(m["expires"] - (time.time() + 14 * 86400)) < 60 for m in issued)
+
+
+def test_a_door_that_refuses_is_a_clear_error(db, webdav, settings):
+    settings.VISA_DCACHE_PASSWORD = "wrong"
+    owner = make_user()
+    instance = webdav_instance(owner, [make_experiment(data_path="/pnfs/xfel/raw/w9", members=[owner])])
+    with pytest.raises(dcache.DataMountError, match="dCache did not give access to /pnfs/xfel/raw/w9: 401"):
+        cloudinit.render(instance)

@@ -58,10 +58,11 @@ def wait_for_port(port, process, timeout=30):
 
 
 class Stack:
-    """visa's processes as `make run` starts them, on the test database and Redis."""
+    """visa's processes as `make run` starts them, on the test database and Redis; env adds
+    settings, and worker=False leaves out the Celery worker for tests that launch nothing."""
 
-    def __init__(self, tmp, devcloud_url):
-        self.port = free_port()
+    def __init__(self, tmp, devcloud_url, env=(), port=None, worker=True):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
@@ -70,10 +71,11 @@ class Stack:
             "VISA_VAR_DIR": str(tmp),
             "VISA_BUILD_TIMEOUT": "60",
             "PYTHONUNBUFFERED": "1",
+            **dict(env),
         }
         self.logs = tmp
         self.web = self.start("web", "-m", "uvicorn", "visa.asgi:application", "--port", str(self.port))
-        self.worker = self.start_worker()
+        self.worker = self.start_worker() if worker else None
         wait_for_port(self.port, self.web)
 
     def start(self, name, *args):
@@ -85,9 +87,10 @@ class Stack:
                           "--loglevel", "INFO", "--schedule", str(self.logs / "beat-schedule"))
 
     def stop(self):
-        for process in (self.web, self.worker):
+        processes = [process for process in (self.web, self.worker) if process]
+        for process in processes:
             process.terminate()
-        for process in (self.web, self.worker):
+        for process in processes:
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:

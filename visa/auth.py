@@ -97,6 +97,10 @@ class ClaimsBackend(OIDCAuthenticationBackend):
 class CallbackView(OIDCAuthenticationCallbackView):
     """The provider's answer; a refused sign-in goes back to the sign-in page with a reason."""
 
+    @property
+    def failure_url(self):
+        return resolve_url("login")
+
     def login_failure(self):
         messages.error(self.request, f"Signing in with {settings.OIDC_PROVIDER_NAME} did not succeed. "
                                      "Your account there may not be allowed to use visa.")

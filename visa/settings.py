@@ -148,7 +148,6 @@ if OIDC_RP_CLIENT_ID:
     OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
     OIDC_STORE_ID_TOKEN = True  # the hint for signing out at the provider
     OIDC_CALLBACK_CLASS = "visa.auth.CallbackView"
-    LOGIN_REDIRECT_URL_FAILURE = "login"
 OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your institution")
 # Which claim holds what (empty: not taken from the provider).
 OIDC_CLAIMS = {

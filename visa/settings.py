@@ -34,6 +34,7 @@ def required(name, because):
 DEBUG = env_bool("DJANGO_DEBUG")
 # The demo key's prefix makes `manage.py check --deploy` refuse it for production.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-visa-demo-only-key-set-DJANGO_SECRET_KEY")
+# Also the WebSocket origins: the desktop proxy accepts an Origin header only for these hosts.
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -174,7 +175,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))  # nginx serves it
 # noVNC comes from the npm registry (package.json) and is served as static files.
 STATICFILES_DIRS = [BASE_DIR / "visa" / "static", ("novnc", BASE_DIR / "node_modules" / "@novnc" / "novnc")]
 STORAGES = {

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.factories import make_user
+from tests.test_browser import SHOTS
 from tests.web import WebUser
 
 DOI_PAGE = "/doi/10.22003/XFEL.EU-DATA-700000-00"
@@ -41,6 +42,8 @@ def test_first_sign_in_creates_the_user_and_signing_out_ends_both_sessions(page,
     page.goto(DOI_PAGE)
     page.get_by_role("link", name="Sign in").first.click()
     assert page.get_by_label("User name").is_visible()  # the local form stays beside the provider
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "sign-in-with-provider.png")
     sign_in_at_provider(page, provider, "alice", "alice-at-aai")
 
     page.wait_for_url(oidc_stack.url + DOI_PAGE)

@@ -86,6 +86,8 @@ class ClaimsBackend(OIDCAuthenticationBackend):
             user.groups.set([Group.objects.get_or_create(name=name)[0] for name in groups_from(claims)])
         facility_user_id = claim(claims, mapping["facility_user_id"])
         if facility_user_id:
+            if len(facility_user_id) > FacilityAccount._meta.get_field("facility_user_id").max_length:
+                raise SuspiciousOperation(f"facility user id too long: {facility_user_id[:40]}...")
             taken = FacilityAccount.objects.filter(facility_user_id=facility_user_id).exclude(user=user)
             if taken.exists():
                 raise SuspiciousOperation(

@@ -59,9 +59,10 @@ def wait_for_port(port, process, timeout=30):
 
 class Stack:
     """visa's processes as `make run` starts them, on the test database and Redis; env adds
-    settings, and worker=False leaves out the Celery worker for tests that launch nothing."""
+    settings, worker=False leaves out the Celery worker for tests that launch nothing, and
+    beat=False runs the worker without beat (one beat per deployment)."""
 
-    def __init__(self, tmp, devcloud_url, env=(), port=None, worker=True):
+    def __init__(self, tmp, devcloud_url, env=(), port=None, worker=True, beat=True):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -75,16 +76,17 @@ class Stack:
         }
         self.logs = tmp
         self.web = self.start("web", "-m", "uvicorn", "visa.asgi:application", "--port", str(self.port))
-        self.worker = self.start_worker() if worker else None
+        self.worker = self.start_worker(beat) if worker else None
         wait_for_port(self.port, self.web)
 
     def start(self, name, *args):
         log = open(self.logs / f"{name}.log", "ab")
         return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
-    def start_worker(self):
-        return self.start("worker", "-m", "celery", "-A", "visa", "worker", "--beat", "--concurrency", "4",
-                          "--loglevel", "INFO", "--schedule", str(self.logs / "beat-schedule"))
+    def start_worker(self, beat=True):
+        beat_args = ["--beat", "--schedule", str(self.logs / "beat-schedule")] if beat else []
+        return self.start("worker", "-m", "celery", "-A", "visa", "worker", *beat_args, "--concurrency", "4",
+                          "--loglevel", "INFO")
 
     def stop(self):
         processes = [process for process in (self.web, self.worker) if process]

@@ -1,5 +1,6 @@
 """A real OpenID Connect provider on loopback (tests/oidc/provider) and a visa web process
 configured to sign in through it, for this folder's tests only."""
+import copy
 import json
 import os
 import subprocess
@@ -23,19 +24,21 @@ PEOPLE = {
 
 
 class Provider:
+    """The provider's process, with one client: visa, to run on visa_port. `people` is what it
+    says about each account; change it and save() between sign-ins."""
+
     def __init__(self, state, visa_port):
-        """A provider with one client: visa, to run on visa_port."""
         self.state, self.visa_port = state, visa_port
         visa_url = f"http://127.0.0.1:{visa_port}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.people = json.loads(json.dumps(PEOPLE))
+        self.people = copy.deepcopy(PEOPLE)
         self.save()
         client = {"client_id": "visa-tests", "client_secret": "visa-tests-secret",
                   "redirect_uri": f"{visa_url}/oidc/callback/", "post_logout_redirect_uri": f"{visa_url}/"}
         env = {"PROVIDER_STATE": str(state), "PROVIDER_CLIENT": json.dumps(client), "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.oidc.provider", str(self.port)], cwd=ROOT, env={**_base_env(), **env},
+            [sys.executable, "-m", "tests.oidc.provider", str(self.port)], cwd=ROOT, env={**os.environ, **env},
             stdout=open(state / "provider.log", "ab"), stderr=subprocess.STDOUT)
         wait_for_port(self.port, self.process)
         self.visa_env = {
@@ -57,10 +60,6 @@ class Provider:
     def stop(self):
         self.process.terminate()
         self.process.wait(10)
-
-
-def _base_env():
-    return {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
-from .models import Dataset, Experiment, ExperimentMember
+from .models import Dataset, Experiment, ExperimentMember, FacilityAccount
 
 
 class DatasetInline(admin.TabularInline):
@@ -47,3 +47,9 @@ class ExperimentAdmin(admin.ModelAdmin):
 class DatasetAdmin(admin.ModelAdmin):
     list_display = ["doi", "experiment", "title"]
     search_fields = ["doi", "title", "experiment__proposal_id"]
+
+
+@admin.register(FacilityAccount)
+class FacilityAccountAdmin(admin.ModelAdmin):
+    list_display = ["facility_user_id", "user"]
+    search_fields = ["facility_user_id", "user__username"]

@@ -74,6 +74,17 @@ class ExperimentMember(models.Model):
         return f"{self.user} in {self.experiment.proposal_id}"
 
 
+class FacilityAccount(models.Model):
+    """A user's id in the facility's user office, as the OIDC provider tells it (visa.auth):
+    the key the facility lists experiment members by."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="facility_account")
+    facility_user_id = models.CharField(max_length=100, unique=True)
+
+    def __str__(self):
+        return f"{self.user}: {self.facility_user_id}"
+
+
 class Dataset(models.Model):
     """A DOI minted for (part of) an experiment's data: a data portal's entry point into visa."""
 

@@ -59,10 +59,12 @@ def wait_for_port(port, process, timeout=30):
 
 
 class Stack:
-    """visa's processes as `make run` starts them, on the test database and Redis."""
+    """visa's processes as `make run` starts them, on the test database and Redis; env adds
+    settings, worker=False leaves out the Celery worker for tests that launch nothing, and
+    beat=False runs the worker without beat (one beat per deployment)."""
 
-    def __init__(self, tmp, devcloud_url):
-        self.port = free_port()
+    def __init__(self, tmp, devcloud_url, env=(), port=None, worker=True, beat=True):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
@@ -80,11 +82,12 @@ class Stack:
             "VISA_CLOUD_BACKOFF": "0.1",
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(tmp / "mail"),
+            **dict(env),
         }
         self.mail = tmp / "mail"
         self.logs = tmp
         self.web = self.start("web", "-m", "uvicorn", "visa.asgi:application", "--port", str(self.port))
-        self.worker = self.start_worker()
+        self.worker = self.start_worker(beat) if worker else None
         wait_for_port(self.port, self.web)
 
     def start(self, name, *args):
@@ -93,9 +96,10 @@ class Stack:
         return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                 process_group=0)
 
-    def start_worker(self):
-        return self.start("worker", "-m", "celery", "-A", "visa", "worker", "--beat", "--concurrency", "4",
-                          "--loglevel", "INFO", "--schedule", str(self.logs / "beat-schedule"))
+    def start_worker(self, beat=True):
+        beat_args = ["--beat", "--schedule", str(self.logs / "beat-schedule")] if beat else []
+        return self.start("worker", "-m", "celery", "-A", "visa", "worker", *beat_args, "--concurrency", "4",
+                          "--loglevel", "INFO")
 
     def kill_worker(self):
         """SIGKILL the worker and its pool, as a crashed machine would, and start a new one."""
@@ -108,9 +112,10 @@ class Stack:
         return [path.read_text() for path in sorted(self.mail.glob("*.log"))] if self.mail.exists() else []
 
     def stop(self):
-        for process in (self.web, self.worker):
+        processes = [process for process in (self.web, self.worker) if process]
+        for process in processes:
             process.terminate()
-        for process in (self.web, self.worker):
+        for process in processes:
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:

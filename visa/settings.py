@@ -5,9 +5,11 @@ Celery broker on the filesystem, the in-memory channel layer, devcloud as the cl
 own login. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VISA_VAR_DIR", BASE_DIR / "var"))
@@ -21,9 +23,18 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def required(name, because):
+    """A setting that must be set because another one is; a clear message at start otherwise."""
+    value = os.environ.get(name, "")
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set because {because}.")
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG")
 # The demo key's prefix makes `manage.py check --deploy` refuse it for production.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-visa-demo-only-key-set-DJANGO_SECRET_KEY")
+# Also the WebSocket origins: the desktop proxy accepts an Origin header only for these hosts.
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -127,19 +138,44 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# Sign-in by OpenID Connect when a provider is configured; Django's own login otherwise.
+# Sign-in by OpenID Connect when a provider is configured, beside Django's own login (the demo
+# and local operator accounts). visa.auth maps the claims; docs/operators.md has examples.
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
 if OIDC_RP_CLIENT_ID:
     INSTALLED_APPS.append("mozilla_django_oidc")
-    AUTHENTICATION_BACKENDS.insert(0, "mozilla_django_oidc.auth.OIDCAuthenticationBackend")
-    OIDC_RP_CLIENT_SECRET = os.environ["OIDC_RP_CLIENT_SECRET"]
-    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ["OIDC_OP_AUTHORIZATION_ENDPOINT"]
-    OIDC_OP_TOKEN_ENDPOINT = os.environ["OIDC_OP_TOKEN_ENDPOINT"]
-    OIDC_OP_USER_ENDPOINT = os.environ["OIDC_OP_USER_ENDPOINT"]
-    OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+    AUTHENTICATION_BACKENDS.insert(0, "visa.auth.ClaimsBackend")
+    OIDC_RP_CLIENT_SECRET = required("OIDC_RP_CLIENT_SECRET", "OIDC_RP_CLIENT_ID is set")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = required("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_RP_CLIENT_ID is set")
+    OIDC_OP_TOKEN_ENDPOINT = required("OIDC_OP_TOKEN_ENDPOINT", "OIDC_RP_CLIENT_ID is set")
+    OIDC_OP_USER_ENDPOINT = required("OIDC_OP_USER_ENDPOINT", "OIDC_RP_CLIENT_ID is set")
     OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
-    LOGIN_URL = "oidc_authentication_init"
+    if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")):
+        OIDC_OP_JWKS_ENDPOINT = required("OIDC_OP_JWKS_ENDPOINT", f"OIDC_RP_SIGN_ALGO is {OIDC_RP_SIGN_ALGO}")
+    OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")  # end_session_endpoint
+    OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+    OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+    OIDC_STORE_ID_TOKEN = True  # the hint for signing out at the provider
+    OIDC_CALLBACK_CLASS = "visa.auth.CallbackView"
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your institution")
+# Which claim holds what (empty: not taken from the provider).
+OIDC_CLAIMS = {
+    "username": os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username"),
+    "email": os.environ.get("OIDC_EMAIL_CLAIM", "email"),
+    "first_name": os.environ.get("OIDC_FIRST_NAME_CLAIM", "given_name"),
+    "last_name": os.environ.get("OIDC_LAST_NAME_CLAIM", "family_name"),
+    "groups": os.environ.get("OIDC_GROUPS_CLAIM", "groups"),
+    "facility_user_id": os.environ.get("OIDC_FACILITY_USER_ID_CLAIM", ""),
+}
+# Only group values matching this become groups; with a capture group, that part is the name
+# (e.g. "urn:geant:helmholtz.de:group:([^#]+)#login.helmholtz.de").
+OIDC_GROUPS_PATTERN = os.environ.get("OIDC_GROUPS_PATTERN", ".+")
+try:
+    re.compile(OIDC_GROUPS_PATTERN)
+except re.error as error:
+    raise ImproperlyConfigured(f"OIDC_GROUPS_PATTERN is not a regular expression: {error}") from None
+# When set, only members of one of these groups may sign in by OIDC.
+OIDC_ALLOWED_GROUPS = env_list("OIDC_ALLOWED_GROUPS")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("VISA_TIME_ZONE", "Europe/Berlin")
@@ -147,7 +183,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))  # nginx serves it
 # noVNC comes from the npm registry (package.json) and is served as static files.
 STATICFILES_DIRS = [BASE_DIR / "visa" / "static", ("novnc", BASE_DIR / "node_modules" / "@novnc" / "novnc")]
 STORAGES = {

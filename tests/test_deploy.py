@@ -1,0 +1,96 @@
+"""deploy/ runs what exists: every command in the systemd units, the compose file and the
+Dockerfile parses with the real command-line tools and loads the real ASGI and Celery apps, and
+the files agree with each other and with the settings."""
+import json
+import re
+import shlex
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+from celery.app.utils import find_app
+from celery.bin.base import CLIContext
+from celery.bin.celery import celery as celery_cli
+from django.core.management import get_commands
+from uvicorn.importer import import_from_string
+from uvicorn.main import main as uvicorn_cli
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+SETTINGS = DEPLOY.parent / "visa" / "settings.py"
+
+
+def unit_commands():
+    for unit in sorted((DEPLOY / "systemd").glob("*.service")):
+        for line in unit.read_text().splitlines():
+            if line.startswith("ExecStart="):
+                yield unit.name, shlex.split(line.removeprefix("ExecStart=").replace("%i", "8001"))
+
+
+def compose():
+    return yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+
+
+def compose_commands():
+    for name, service in compose()["services"].items():
+        if "build" in service:
+            yield f"compose {name}", service["command"]
+
+
+def dockerfile_command():
+    line = next(line for line in (DEPLOY / "Dockerfile").read_text().splitlines() if line.startswith("CMD "))
+    return "Dockerfile", json.loads(line.removeprefix("CMD "))
+
+
+COMMANDS = [*unit_commands(), *compose_commands(), dockerfile_command()]
+
+
+def check_celery(args):
+    at = next(i for i, arg in enumerate(args) if arg in celery_cli.commands)
+    context = celery_cli.make_context("celery", args[:at])
+    context.obj = CLIContext(app=find_app(context.params["app"]), no_color=True, workdir=None, quiet=True)
+    assert context.obj.app.main == "visa"
+    celery_cli.commands[args[at]].make_context(args[at], args[at + 1:], parent=context)
+
+
+def check_uvicorn(args):
+    params = uvicorn_cli.make_context("uvicorn", args).params
+    assert callable(import_from_string(params["app"]))
+
+
+@pytest.mark.parametrize("where,argv", COMMANDS, ids=[where for where, _ in COMMANDS])
+def test_every_deploy_command_parses_and_loads_its_app(where, argv):
+    assert Path(argv[0]).name == "python", f"{where}: run through the project's python"
+    if argv[1] == "manage.py":
+        assert argv[2] in get_commands()
+        return
+    assert argv[1] == "-m"
+    module, args = argv[2], argv[3:]
+    try:
+        {"uvicorn": check_uvicorn, "celery": check_celery}[module](args)
+    except click.UsageError as error:
+        pytest.fail(f"{where}: {error}")
+
+
+def test_units_and_compose_run_web_worker_and_beat():
+    commands = " ".join(" ".join(argv) for _, argv in COMMANDS)
+    assert all(part in commands for part in ("visa.asgi:application", "-A visa worker", "-A visa beat"))
+    assert {"postgres", "redis", "web", "worker", "beat"} <= set(compose()["services"])
+
+
+def test_the_env_example_lists_every_setting():
+    read = set(re.findall(r'(?:environ\.get|environ\[|env_bool|env_list|required)\(?\s*"([A-Z_]+)"', SETTINGS.read_text()))
+    listed = set(re.findall(r"^#?([A-Z_]+)=", (DEPLOY / "visa.env.example").read_text(), re.MULTILINE))
+    assert read | {"DATABASE_URL"} <= listed, f"missing in deploy/visa.env.example: {read - listed}"
+
+
+def test_nginx_proxies_every_asgi_process_upgrades_websockets_and_serves_static_root():
+    site = (DEPLOY / "nginx" / "visa.conf").read_text()
+    upstream_ports = set(re.findall(r"server 127\.0\.0\.1:(\d+);", site))
+    started_ports = set(re.findall(r"visa-web@(\d+)\.service", (DEPLOY / "systemd" / "visa.target").read_text()))
+    assert upstream_ports == started_ports
+    websockets = site[site.index("location /ws/"):]
+    assert "proxy_set_header Upgrade $http_upgrade;" in websockets.split("}")[0]
+    static_root = re.search(r"^DJANGO_STATIC_ROOT=(.+)$", (DEPLOY / "visa.env.example").read_text(), re.MULTILINE)
+    assert f"alias {static_root.group(1)}/;" in site
+    assert site.count("proxy_set_header X-Forwarded-Proto $scheme;") == 2

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VISA_VAR_DIR", BASE_DIR / "var"))
@@ -172,3 +173,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("VISA_LOG_LEVEL", "INFO")},
 }
+
+# Desktop sharing. When the owner's last desktop connection closes: "disconnect" everyone else (and
+# admit nobody until the owner is back) or "lock" the room so users only watch.
+VISA_OWNER_LEAVES = os.environ.get("VISA_OWNER_LEAVES", "disconnect")
+if VISA_OWNER_LEAVES not in ("disconnect", "lock"):
+    raise ImproperlyConfigured("VISA_OWNER_LEAVES must be 'disconnect' or 'lock'")
+# Whether a view-only link to an instance with only open data admits people without an account.
+VISA_OPEN_DATA_GUESTS = os.environ.get("VISA_OPEN_DATA_GUESTS", "") in ("1", "true", "yes")

@@ -61,8 +61,6 @@ class Stack:
     """visa's processes as `make run` starts them, on the test database and Redis."""
 
     def __init__(self, tmp, devcloud_url):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
@@ -72,13 +70,20 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
         }
         self.logs = tmp
-        self.web = self.start("web", "-m", "uvicorn", "visa.asgi:application", "--port", str(self.port))
         self.worker = self.start_worker()
-        wait_for_port(self.port, self.web)
+        self.url, self.web = self.start_web()
 
-    def start(self, name, *args):
+    def start(self, name, *args, **env):
         log = open(self.logs / f"{name}.log", "ab")
-        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**self.env, **env}, stdout=log,
+                                stderr=subprocess.STDOUT)
+
+    def start_web(self, name="web", **env):
+        """An ASGI server on the stack's database and Redis (a test may start another); its URL and process."""
+        port = free_port()
+        process = self.start(name, "-m", "uvicorn", "visa.asgi:application", "--port", str(port), **env)
+        wait_for_port(port, process)
+        return f"http://127.0.0.1:{port}", process
 
     def start_worker(self):
         return self.start("worker", "-m", "celery", "-A", "visa", "worker", "--beat", "--concurrency", "4",

@@ -239,3 +239,23 @@ def test_an_unknown_message_closes_that_connection_with_a_reason(owner, desktop)
         connection.send(b"\x07")
         assert connection.closed_by_server(timeout=2)
         assert connection.close_reason == (4400, "unknown RFB client message type 7")
+
+
+def test_where_the_operator_allows_it_a_guest_without_account_watches_open_data(stack, owner, desktop, devcloud):
+    guests_url, guests_web = stack.start_web("web-guests", VISA_OPEN_DATA_GUESTS="1")
+    try:
+        anonymous = WebUser(guests_url)
+        path = owner.share(desktop).removeprefix(owner.base_url)
+        page = anonymous.post_form(path, path, {})
+        assert page.url.endswith(f"/instances/{desktop}/") and "You watch this desktop" in page.text
+        before = inputs(devcloud, desktop)
+        with anonymous.open_desktop(desktop) as watching:
+            send_all_input(watching)
+            assert non_blank(watching.framebuffer())
+        assert inputs(devcloud, desktop) == before
+
+        interactive = owner.share(desktop, access="interactive").removeprefix(owner.base_url)
+        assert "/accounts/login/" in WebUser(guests_url).post_form(interactive, interactive, {}).url
+    finally:
+        guests_web.terminate()
+        guests_web.wait(10)

@@ -1,0 +1,317 @@
+"""Desktop proxy throughput, added latency and many concurrent streams, against the peers.
+
+    .venv/bin/python -m tests.benchmarks.proxy [--seconds 5] [--samples 500] [--streams 500]
+
+One VNC source for every path: a devcloud server's builtin VNC desktop (a changing 1024x768
+framebuffer). Paths: straight TCP (the baseline for latency), a raw asyncio TCP relay (the
+limit), websockify from PyPI, and visa's desktop proxy (uvicorn as `make run` starts it, on the
+embedded defaults: SQLite, in-memory channel layer). The client offers permessage-deflate, as
+browsers do. Throughput: full-screen raw updates back to back. Latency: a one-pixel update
+request and its answer, round trip, p50 minus the straight TCP p50. Streams: that many clients on
+one visa process, each asking for an incremental update once a second, as a desktop in use;
+CPU and memory of the ASGI process per stream. Prints a table and JSON.
+"""
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+from websockets.asyncio.client import connect as websocket_connect
+
+from deploy.devcloud import catalogue
+from deploy.devcloud.testing import start_devcloud, vnc_user_data
+from instances.rfb import SECURITY_VNC_AUTH, SECURITY_NONE, VERSION_3_8, vnc_auth_response
+from tests.conftest import ROOT, free_port, wait_for_port
+from tests.web import WebUser
+
+PASSWORD = "benchpw1"
+READ_SIZE = 1 << 20
+
+
+# The client ------------------------------------------------------------------------------------
+
+class Tcp:
+    async def open(self, host, port):
+        self.reader, self.writer = await asyncio.open_connection(host, port, limit=READ_SIZE)
+        return self
+
+    async def readexactly(self, size):
+        return await self.reader.readexactly(size)
+
+    def write(self, data):
+        self.writer.write(data)
+
+    async def close(self):
+        self.writer.close()
+
+
+class WebSocket:
+    async def open(self, url, cookie=""):
+        self.socket = await websocket_connect(
+            url, subprotocols=["binary"], max_size=None, origin=url.replace("ws", "http", 1).split("/ws")[0],
+            additional_headers={"Cookie": cookie} if cookie else None, ping_interval=None)
+        self.buffer = bytearray()
+        return self
+
+    async def readexactly(self, size):
+        while len(self.buffer) < size:
+            self.buffer += await self.socket.recv()
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return data
+
+    def write(self, data):
+        asyncio.ensure_future(self.socket.send(data))
+
+    async def close(self):
+        await self.socket.close()
+
+
+async def read_update(channel):
+    """One FramebufferUpdate of raw rectangles; its size in bytes."""
+    header = await channel.readexactly(4)
+    assert header[0] == 0, f"unexpected server message {header[0]}"
+    total = 4
+    for _ in range(int.from_bytes(header[2:4], "big")):
+        _, _, width, height, _ = struct.unpack(">HHHHi", await channel.readexactly(12))
+        await channel.readexactly(width * height * 4)
+        total += 12 + width * height * 4
+    return total
+
+
+def update_request(incremental, x, y, width, height):
+    return struct.pack(">BBHHHH", 3, incremental, x, y, width, height)
+
+
+async def connect(path):
+    """An RFB 3.8 session: VNC authentication where the path leads straight to the VM, None through visa."""
+    channel = await (Tcp().open(*path["tcp"]) if "tcp" in path else WebSocket().open(path["ws"], path.get("cookie", "")))
+    await channel.readexactly(12)
+    channel.write(VERSION_3_8)
+    offered = await channel.readexactly((await channel.readexactly(1))[0])
+    if SECURITY_VNC_AUTH in offered:
+        channel.write(bytes([SECURITY_VNC_AUTH]))
+        channel.write(vnc_auth_response(PASSWORD, await channel.readexactly(16)))
+    else:
+        channel.write(bytes([SECURITY_NONE]))
+    assert await channel.readexactly(4) == b"\0\0\0\0", "security handshake failed"
+    channel.write(b"\1")
+    init = await channel.readexactly(24)
+    await channel.readexactly(int.from_bytes(init[20:24], "big"))
+    return channel, struct.unpack(">HH", init[:4])
+
+
+async def throughput(path, seconds):
+    channel, (width, height) = await connect(path)
+    received, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        channel.write(update_request(0, 0, 0, width, height))
+        received += await read_update(channel)
+    await channel.close()
+    return received / elapsed / 1e6
+
+
+async def latency(path, samples):
+    channel, _ = await connect(path)
+    times = []
+    for _ in range(samples + 20):
+        started = time.perf_counter()
+        channel.write(update_request(0, 0, 0, 1, 1))
+        await read_update(channel)
+        times.append((time.perf_counter() - started) * 1e3)
+    await channel.close()
+    return statistics.median(times[20:])
+
+
+async def streams(path, count, seconds, process):
+    """`count` clients, each asking for an incremental update once a second; per-stream cost."""
+    rss_before = process.memory_info().rss
+    channels = []
+    for start in range(0, count, 50):
+        channels += await asyncio.gather(*(connect(path) for _ in range(start, min(count, start + 50))))
+    received = [0]
+
+    async def watch(channel, width, height):
+        channel.write(update_request(0, 0, 0, width, height))
+        while True:
+            received[0] += await read_update(channel)
+            await asyncio.sleep(1)
+            channel.write(update_request(1, 0, 0, width, height))
+
+    watchers = [asyncio.create_task(watch(c, *size)) for c, size in channels]
+    await asyncio.sleep(2)  # every stream has its first full frame
+    cpu_before, received[0], started = process.cpu_times(), 0, time.perf_counter()
+    await asyncio.sleep(seconds)
+    cpu_after, elapsed = process.cpu_times(), time.perf_counter() - started
+    rss = process.memory_info().rss
+    for watcher in watchers:
+        watcher.cancel()
+    await asyncio.gather(*(c.close() for c, _ in channels), return_exceptions=True)
+    cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / elapsed
+    return {
+        "streams": count, "cpu_percent": 100 * cpu, "cpu_percent_per_stream": 100 * cpu / count,
+        "rss_mb": rss / 1e6, "rss_kb_per_stream": (rss - rss_before) / 1e3 / count,
+        "mb_per_s_total": received[0] / elapsed / 1e6,
+    }
+
+
+# The paths -------------------------------------------------------------------------------------
+
+async def _pipe(reader, writer):
+    try:
+        while data := await reader.read(READ_SIZE):
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()
+
+
+def raw_relay(port, host, target_port):
+    """The limit: bytes both ways through asyncio, no WebSocket, no checks."""
+    async def handle(reader, writer):
+        vm_reader, vm_writer = await asyncio.open_connection(host, target_port, limit=READ_SIZE)
+        await asyncio.gather(_pipe(reader, vm_writer), _pipe(vm_reader, writer), return_exceptions=True)
+
+    async def serve():
+        server = await asyncio.start_server(handle, "127.0.0.1", port, limit=READ_SIZE)
+        await server.serve_forever()
+    asyncio.run(serve())
+
+
+class Paths:
+    """devcloud with one server, and every relay in its own process."""
+
+    def __init__(self, directory, uvicorn_args):
+        self.directory, self.processes = Path(directory), []
+        self.cloud = start_devcloud(self.directory)
+        conn = self.cloud.connect()
+        server = conn.compute.create_server(
+            name="bench", image_id=catalogue.IMAGES["ubuntu-desktop"].id,
+            flavor_id=catalogue.FLAVOURS["m1.small"].id, user_data=vnc_user_data(PASSWORD))
+        server = conn.compute.wait_for_server(server, wait=30, interval=0.2)
+        self.vm = (next(iter(server.addresses.values()))[0]["addr"], 5900)
+        wait_for_port_at(*self.vm)
+        self.relay = self.start("relay", [sys.executable, "-m", "tests.benchmarks.proxy", "--relay", *map(str, self.vm)])
+        self.websockify = self.start("websockify", [str(Path(sys.executable).parent / "websockify"), "{port}",
+                                                    f"{self.vm[0]}:{self.vm[1]}"])
+        self.visa_url, self.visa = self.start_visa(uvicorn_args)
+
+    def start(self, name, command, env=None):
+        port = free_port()
+        log = open(self.directory / f"{name}.log", "ab")
+        command = [part.replace("{port}", str(port)) for part in command]
+        if "--relay" in command:
+            command.insert(command.index("--relay") + 1, str(port))
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        wait_for_port(port, process)
+        return port, process
+
+    def start_visa(self, uvicorn_args):
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        (self.directory / "visa").mkdir()
+        env.update(VISA_VAR_DIR=str(self.directory / "visa"), DJANGO_SETTINGS_MODULE="visa.settings")
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run([*manage, "shell", "-c", SETUP.format(address=self.vm[0])], cwd=ROOT, env=env, check=True)
+        port, process = self.start("visa", [sys.executable, "-m", "uvicorn", "visa.asgi:application",
+                                            "--port", "{port}", "--log-level", "warning", *uvicorn_args], env)
+        url = f"http://127.0.0.1:{port}"
+        user = WebUser(url, "bench", "bench")
+        return {"ws": url.replace("http", "ws", 1) + f"/ws/instances/{UUID}/desktop",
+                "cookie": user.cookie_header}, process
+
+    def all(self):
+        return {
+            "direct TCP": {"tcp": self.vm},
+            "raw asyncio relay": {"tcp": ("127.0.0.1", self.relay[0])},
+            "websockify": {"ws": f"ws://127.0.0.1:{self.websockify[0]}/"},
+            "visa proxy": self.visa_url,
+        }
+
+    def stop(self):
+        for process in self.processes:
+            process.terminate()
+            process.wait(10)
+        self.cloud.stop()
+
+
+def wait_for_port_at(host, port, timeout=15):
+    import socket
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing at {host}:{port}")
+
+
+UUID = "00000000-0000-4000-8000-00000000be9c"
+SETUP = f"""
+from django.contrib.auth import get_user_model
+from instances.models import Flavour, Image, Instance
+user = get_user_model().objects.create_user("bench", "bench@visa.test", "bench")
+Instance.objects.create(uuid="{UUID}", name="bench", owner=user, state="ACTIVE", address="{{address}}",
+    vnc_secret="{PASSWORD}", image=Image.objects.create(name="bench", cloud_id="x"),
+    flavour=Flavour.objects.create(name="bench", cloud_id="x", cpus=1, ram_mb=1024))
+"""
+
+
+async def measure(paths, args):
+    results = {}
+    for name, path in paths.all().items():
+        results[name] = {
+            "throughput_mb_s": await throughput(path, args.seconds),
+            "rtt_p50_ms": await latency(path, args.samples),
+        }
+    base = results["direct TCP"]["rtt_p50_ms"]
+    for result in results.values():
+        result["added_p50_ms"] = result["rtt_p50_ms"] - base
+    streams_result = None
+    if args.streams:
+        streams_result = await streams(paths.visa_url, args.streams, args.seconds, psutil.Process(paths.visa.pid))
+    return results, streams_result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--streams", type=int, default=500)
+    parser.add_argument("--uvicorn-args", default="", help="extra uvicorn options for visa's process")
+    parser.add_argument("--relay", nargs=3, help=argparse.SUPPRESS)  # port host target-port: run the raw relay
+    args = parser.parse_args()
+    if args.relay:
+        return raw_relay(int(args.relay[0]), args.relay[1], int(args.relay[2]))
+    with tempfile.TemporaryDirectory() as directory:
+        paths = Paths(directory, args.uvicorn_args.split())
+        try:
+            results, streams_result = asyncio.run(measure(paths, args))
+        finally:
+            paths.stop()
+    raw, peer, visa = (results[k]["throughput_mb_s"] for k in ("raw asyncio relay", "websockify", "visa proxy"))
+    print(f"{'path':<20} {'throughput MB/s':>16} {'RTT p50 ms':>11} {'added p50 ms':>13}")
+    for name, result in results.items():
+        print(f"{name:<20} {result['throughput_mb_s']:>16.1f} {result['rtt_p50_ms']:>11.3f} {result['added_p50_ms']:>13.3f}")
+    print(f"visa / raw relay: {visa / raw:.0%} (goal >= 90%); visa / websockify: {visa / peer:.2f}x (goal >= 1.5x); "
+          f"visa added p50: {results['visa proxy']['added_p50_ms']:.3f} ms (goal < 0.3 ms)")
+    if streams_result:
+        s = streams_result
+        print(f"{s['streams']} streams on one ASGI process: CPU {s['cpu_percent']:.0f}% "
+              f"({s['cpu_percent_per_stream']:.3f}% per stream), RSS {s['rss_mb']:.0f} MB "
+              f"({s['rss_kb_per_stream']:.0f} kB per stream), {s['mb_per_s_total']:.1f} MB/s in total")
+    print(json.dumps({"paths": results, "streams": streams_result, "uvicorn_args": args.uvicorn_args}))
+
+
+if __name__ == "__main__":
+    main()

@@ -3,8 +3,9 @@
 Every connection is authorised (`sharing.desktop_access`): the owner, members and guests admitted
 by a share link. The consumer authenticates to the VM's VNC server itself as a shared client and
 offers the browser security type None, so the VM's VNC secret never reaches a browser. Bytes from
-the VM are relayed chunk by chunk, untouched; the browser's stream is split into whole messages
-(`rfb.ClientMessages`) so that input is dropped for whoever may not control the desktop now.
+the VM are relayed chunk by chunk as the socket gives them, untouched (`vmlink`); the browser's
+stream is split into whole messages (`rfb.ClientMessages`) so that input is dropped for whoever
+may not control the desktop now.
 """
 import asyncio
 import logging
@@ -13,10 +14,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import rfb, sharing
+from .vmlink import VmLink
 
 log = logging.getLogger(__name__)
 VM_CONNECT_TIMEOUT = 10
-VM_READ_SIZE = 1 << 20  # large reads: fewer, bigger WebSocket messages
 CLOSE_PROTOCOL = 4400
 CLOSE_REMOVED = 4401  # kicked, link revoked, owner left: the reason says which
 CLOSE_FORBIDDEN = 4403
@@ -24,7 +25,7 @@ CLOSE_DESKTOP_UNAVAILABLE = 4502
 
 
 class DesktopConsumer(AsyncWebsocketConsumer):
-    access = vm_writer = relay = session_id = None
+    access = vm = relay = session_id = None
 
     async def connect(self):
         try:
@@ -36,12 +37,10 @@ class DesktopConsumer(AsyncWebsocketConsumer):
             return
         instance = self.access.instance
         try:
-            self.vm_reader, self.vm_writer = await asyncio.wait_for(
-                asyncio.open_connection(instance.address, instance.image.vnc_port, limit=VM_READ_SIZE),
-                VM_CONNECT_TIMEOUT,
-            )
+            self.vm = await asyncio.wait_for(VmLink.open(instance.address, instance.image.vnc_port),
+                                             VM_CONNECT_TIMEOUT)
             self.server_init = await asyncio.wait_for(
-                rfb.authenticate_to_server(self.vm_reader, self.vm_writer, instance.vnc_secret), VM_CONNECT_TIMEOUT
+                rfb.authenticate_to_server(self.vm, self.vm, instance.vnc_secret), VM_CONNECT_TIMEOUT
             )
         except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, rfb.RFBError) as error:
             log.warning("desktop of %s unavailable: %s", instance.uuid, error)
@@ -81,7 +80,7 @@ class DesktopConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_PROTOCOL, reason=str(error)[:120])
             return
         if data:
-            self.vm_writer.write(data)
+            self.vm.write(data)
         if inputs and self.controls:
             self.on_input()
 
@@ -92,10 +91,10 @@ class DesktopConsumer(AsyncWebsocketConsumer):
     async def relay_to_browser(self):
         send = self.base_send  # straight to the ASGI server: no per-chunk work but framing
         try:
-            while data := await self.vm_reader.read(VM_READ_SIZE):
+            while data := await self.vm.next_chunk():
                 await send({"type": "websocket.send", "bytes": data})
-        except OSError:
-            pass
+        except OSError:  # the browser went away (uvicorn's ClientDisconnected)
+            return
         await self.close(code=CLOSE_DESKTOP_UNAVAILABLE, reason="The desktop closed the connection.")
 
     # Control messages from sharing.py, over the channel layer.
@@ -113,8 +112,8 @@ class DesktopConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self.relay is not None:
             self.relay.cancel()
-        if self.vm_writer is not None:
-            self.vm_writer.close()
+        if self.vm is not None:
+            self.vm.close()
         if self.session_id is not None:
             await self.channel_layer.group_discard(sharing.instance_group(self.access.instance.uuid),
                                                    self.channel_name)

@@ -71,6 +71,16 @@ def send_all_input(connection):
         connection.send(message)
 
 
+def eventually(check, timeout=2):
+    """Whether check() comes true within `timeout` seconds (what the owner's page polls for)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def refused(user, uuid, **kwargs):
     with pytest.raises(websockets.InvalidStatus) as refusal:
         user.open_desktop(uuid, **kwargs)
@@ -111,7 +121,8 @@ def test_the_owner_sees_who_is_connected_and_kicks_one(owner, person, desktop):
         assert kicked.ok
         assert watching.closed_by_server(timeout=1)
         assert watching.close_reason == (4401, "The owner disconnected you from this desktop.")
-    assert [c["role"] for c in owner.get(f"/instances/{desktop}/sharing").json()["connected"]] == ["owner"]
+    assert eventually(lambda: [c["role"] for c in owner.get(f"/instances/{desktop}/sharing").json()["connected"]]
+                      == ["owner"])
     assert refused(viewer, desktop) == 403
 
 

@@ -55,6 +55,15 @@ class DesktopConsumer(AsyncWebsocketConsumer):
         self.messages = rfb.ClientMessages()
         await self.send(bytes_data=rfb.VERSION_3_8)
 
+    async def dispatch(self, message):
+        # Browser bytes take the short way: channels' dispatch would first close stale database
+        # connections in a worker thread, a thread hop per message. The relay uses no database
+        # (database_sync_to_async closes stale connections itself where one is used).
+        if message["type"] == "websocket.receive":
+            await self.receive(text_data=message.get("text"), bytes_data=message.get("bytes"))
+        else:
+            await super().dispatch(message)
+
     @property
     def controls(self):
         return sharing.may_control(self.access.role, self.room_locked)

@@ -81,7 +81,8 @@ class Stack:
     def start_web(self, name="web", **env):
         """An ASGI server on the stack's database and Redis (a test may start another); its URL and process."""
         port = free_port()
-        process = self.start(name, "-m", "uvicorn", "visa.asgi:application", "--port", str(port), **env)
+        process = self.start(name, "-m", "uvicorn", "visa.asgi:application", "--port", str(port),
+                             "--ws-per-message-deflate", "false", **env)
         wait_for_port(port, process)
         return f"http://127.0.0.1:{port}", process
 

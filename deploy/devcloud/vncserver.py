@@ -199,7 +199,8 @@ class Viewer:
         self._dirty += rects
         if len(self._dirty) > MAX_DIRTY_RECTS:
             self._dirty = [SCREEN]
-        self._wake.set()
+        if self._pending:  # only a waiting request needs the sender; hundreds of idle viewers do not
+            self._wake.set()
 
     async def _send_updates(self, picture):
         """Answer requests: a full one at once, an incremental one when something has changed."""

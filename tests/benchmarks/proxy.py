@@ -4,8 +4,8 @@
 
 One VNC source for every path: a devcloud server's builtin VNC desktop (a changing 1024x768
 framebuffer). Paths: straight TCP (the baseline for latency), a raw asyncio TCP relay (the
-limit), websockify from PyPI, and visa's desktop proxy (uvicorn as `make run` starts it, on the
-embedded defaults: SQLite, in-memory channel layer). The client offers permessage-deflate, as
+limit), websockify from PyPI, and visa's desktop proxy (uvicorn with the options `make run` gives
+it, on the embedded defaults: SQLite, in-memory channel layer). The client offers permessage-deflate, as
 browsers do. Throughput: full-screen raw updates back to back. Latency: a one-pixel update
 request and its answer, round trip, p50 minus the straight TCP p50. Paths take turns for a few
 rounds and the best round of each counts, because the machine may be busy with other work.
@@ -345,7 +345,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--streams", type=int, default=500)
-    parser.add_argument("--uvicorn-args", default="", help="extra uvicorn options for visa's process")
+    parser.add_argument("--uvicorn-args", default="--ws-per-message-deflate false",
+                        help="uvicorn options for visa's process (default: as `make run` starts it)")
     parser.add_argument("--relay", nargs=3, help=argparse.SUPPRESS)  # port host target-port: run the raw relay
     args = parser.parse_args()
     if args.relay:

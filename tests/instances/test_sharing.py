@@ -270,3 +270,24 @@ def test_where_the_operator_allows_it_a_guest_without_account_watches_open_data(
     finally:
         guests_web.terminate()
         guests_web.wait(10)
+
+
+def test_where_the_operator_chose_lock_the_owner_leaving_locks_the_room(stack, owner, person, launch, devcloud):
+    uuid = launch(owner)
+    lock_url, lock_web = stack.start_web("web-lock", VISA_OWNER_LEAVES="lock")
+    try:
+        user = person()
+        user.join(owner.share(uuid, access="interactive"))
+        owner.base_url = user.base_url = lock_url  # the same sessions, on the process with that setting
+        with owner.open_desktop(uuid) as owning:
+            owning.framebuffer()
+        assert eventually(lambda: Instance.objects.get(uuid=uuid).room_locked)
+        before = inputs(devcloud, uuid)
+        with user.open_desktop(uuid) as working:  # admitted without the owner, but only to watch
+            working.key(0x61)
+            assert non_blank(working.framebuffer())
+        assert inputs(devcloud, uuid) == before
+        assert "the owner has locked the room" in user.get(f"/instances/{uuid}/").text
+    finally:
+        lock_web.terminate()
+        lock_web.wait(10)

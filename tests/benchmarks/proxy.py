@@ -195,7 +195,8 @@ async def streams(path, count, seconds, process):
     async def watch(channel):
         while True:
             channel.write(update_request(0, 0, 0, 128, 128))
-            received[0] += await read_update(channel)
+            size = await read_update(channel)  # not `+= await`: that would add to a stale total
+            received[0] += size
             await asyncio.sleep(1)
 
     watchers = [asyncio.create_task(watch(channel)) for channel, _ in channels]

@@ -77,8 +77,10 @@ class WebUser:
         path = url.removeprefix(self.base_url)
         return self.post_form(path, path, {})
 
-    def open_desktop(self, uuid, origin=None, cookie=None):
-        """An RFB session through the desktop proxy, as noVNC in this user's browser opens it."""
-        url = self.base_url.replace("http", "ws", 1) + f"/ws/instances/{uuid}/desktop"
+    def open_desktop(self, uuid, origin=None, cookie=None, server=None):
+        """An RFB session through the desktop proxy, as noVNC in this user's browser opens it;
+        `server` is another ASGI process's URL, for tests with more than one."""
+        server = server or self.base_url
+        url = server.replace("http", "ws", 1) + f"/ws/instances/{uuid}/desktop"
         return RfbClient.through_proxy(url, self.cookie_header if cookie is None else cookie,
-                                       origin=origin or self.base_url)
+                                       origin=origin or server)

@@ -9,7 +9,7 @@ import websockets
 
 from instances.models import Instance
 from tests.factories import make_user
-from tests.rfbclient import RfbClient, non_blank
+from tests.rfbclient import non_blank
 from tests.web import WebUser
 
 KEY = struct.pack(">BBxxI", 4, 1, 0x61)
@@ -133,8 +133,7 @@ def test_revoking_on_one_asgi_process_disconnects_a_viewer_on_another_within_a_s
         link = owner.share(desktop)
         viewer = person()
         viewer.join(link)
-        url = other_url.replace("http", "ws", 1) + f"/ws/instances/{desktop}/desktop"
-        with RfbClient.through_proxy(url, viewer.cookie_header, origin=other_url) as watching:
+        with viewer.open_desktop(desktop, server=other_url) as watching:
             assert non_blank(watching.framebuffer())
             links = owner.get(f"/instances/{desktop}/sharing").json()["links"]
             started = time.monotonic()
@@ -278,12 +277,11 @@ def test_where_the_operator_chose_lock_the_owner_leaving_locks_the_room(stack, o
     try:
         user = person()
         user.join(owner.share(uuid, access="interactive"))
-        owner.base_url = user.base_url = lock_url  # the same sessions, on the process with that setting
-        with owner.open_desktop(uuid) as owning:
+        with owner.open_desktop(uuid, server=lock_url) as owning:
             owning.framebuffer()
         assert eventually(lambda: Instance.objects.get(uuid=uuid).room_locked)
         before = inputs(devcloud, uuid)
-        with user.open_desktop(uuid) as working:  # admitted without the owner, but only to watch
+        with user.open_desktop(uuid, server=lock_url) as working:  # admitted without the owner, only to watch
             working.key(0x61)
             assert non_blank(working.framebuffer())
         assert inputs(devcloud, uuid) == before

@@ -21,13 +21,16 @@ from openaccess.policy import is_open
 from .models import AccessRequest, DesktopSession, Instance, InstanceMember, Role, ShareToken
 from .states import State
 
-SIGN_IN_TO_JOIN = "Sign in to join this desktop."
 GUEST_SESSION_KEY = "visa_guest_tokens"  # {instance uuid: token id} for guests without an account
 CONTROLLERS = (Role.OWNER, Role.SUPPORT)
 
 
 class Refused(Exception):
     """A token or a request that admits nobody, with the reason a person can read."""
+
+
+class SignInRequired(Refused):
+    pass
 
 
 # Who may do what --------------------------------------------------------------------------------
@@ -134,7 +137,7 @@ def join(secret, request):
         if not user.is_authenticated:
             if not (settings.VISA_OPEN_DATA_GUESTS and token.view_only and not token.email
                     and only_open_data(instance)):
-                raise Refused(SIGN_IN_TO_JOIN)
+                raise SignInRequired("Sign in to join this desktop.")
             request.session.setdefault(GUEST_SESSION_KEY, {})[str(instance.uuid)] = token.pk
             request.session.modified = True
         elif token.email and token.email.lower() != user.email.lower():

@@ -143,9 +143,9 @@ def join(request, secret):
                       status=410 if problem else 200)
     try:
         instance = sharing.join(secret, request)
+    except sharing.SignInRequired:
+        return redirect_to_login(request.get_full_path())
     except sharing.Refused as refusal:
-        if not request.user.is_authenticated and str(refusal) == sharing.SIGN_IN_TO_JOIN:
-            return redirect_to_login(request.get_full_path())
         if "application/json" in request.headers.get("Accept", ""):
             return _error(str(refusal), status=410)
         return render(request, "instances/join.html", {"token": token, "problem": str(refusal)}, status=410)

@@ -63,10 +63,7 @@ def detail(request, uuid):
 
 def status(request, uuid):
     instance, role = _visible_instance(request, uuid)
-    return JsonResponse({
-        "state": instance.state, "reason": instance.state_reason, "role": role,
-        "controls": sharing.may_control(role, instance.room_locked),
-    })
+    return JsonResponse({"state": instance.state, "reason": instance.state_reason, "role": role})
 
 
 @login_required

@@ -182,4 +182,4 @@ VISA_OWNER_LEAVES = os.environ.get("VISA_OWNER_LEAVES", "disconnect")
 if VISA_OWNER_LEAVES not in ("disconnect", "lock"):
     raise ImproperlyConfigured("VISA_OWNER_LEAVES must be 'disconnect' or 'lock'")
 # Whether a view-only link to an instance with only open data admits people without an account.
-VISA_OPEN_DATA_GUESTS = os.environ.get("VISA_OPEN_DATA_GUESTS", "") in ("1", "true", "yes")
+VISA_OPEN_DATA_GUESTS = env_bool("VISA_OPEN_DATA_GUESTS")

@@ -1,6 +1,6 @@
 """Desktop proxy throughput, added latency and many concurrent streams, against the peers.
 
-    .venv/bin/python -m tests.benchmarks.proxy [--seconds 5] [--samples 500] [--streams 500]
+    .venv/bin/python -m tests.benchmarks.proxy [--rounds 3] [--seconds 3] [--samples 500] [--streams 500]
 
 One VNC source for every path: a devcloud server's builtin VNC desktop (a changing 1024x768
 framebuffer). Paths: straight TCP (the baseline for latency), a raw asyncio TCP relay (the
@@ -30,8 +30,8 @@ from pathlib import Path
 import psutil
 
 from deploy.devcloud import catalogue
-from deploy.devcloud.testing import start_devcloud, vnc_user_data
-from instances.rfb import SECURITY_VNC_AUTH, SECURITY_NONE, VERSION_3_8, vnc_auth_response
+from deploy.devcloud.testing import listening, start_devcloud, vnc_user_data
+from instances.rfb import SECURITY_NONE, SECURITY_VNC_AUTH, VERSION_3_8, vnc_auth_response
 from tests.conftest import ROOT, free_port, wait_for_port
 from tests.web import WebUser
 
@@ -201,14 +201,14 @@ async def streams(path, count, seconds, process):
 
     watchers = [asyncio.create_task(watch(channel)) for channel, _ in channels]
     await asyncio.sleep(2)  # every stream has its first full frame
-    cpu_before, received[0], started = process.cpu_times(), 0, time.perf_counter()
+    cpu_before, received[0], started = cpu_seconds(process), 0, time.perf_counter()
     await asyncio.sleep(seconds)
-    cpu_after, elapsed = process.cpu_times(), time.perf_counter() - started
+    cpu, elapsed = cpu_seconds(process) - cpu_before, time.perf_counter() - started
     rss = process.memory_info().rss
     for watcher in watchers:
         watcher.cancel()
     await asyncio.gather(*(c.close() for c, _ in channels), return_exceptions=True)
-    cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / elapsed
+    cpu /= elapsed
     return {
         "streams": count, "cpu_percent": 100 * cpu, "cpu_percent_per_stream": 100 * cpu / count,
         "rss_mb": rss / 1e6, "rss_kb_per_stream": (rss - rss_before) / 1e3 / count,
@@ -251,19 +251,19 @@ class Paths:
             flavor_id=catalogue.FLAVOURS["m1.small"].id, user_data=vnc_user_data(PASSWORD))
         server = conn.compute.wait_for_server(server, wait=30, interval=0.2)
         self.vm = (next(iter(server.addresses.values()))[0]["addr"], 5900)
-        wait_for_port_at(*self.vm)
-        self.relay = self.start("relay", [sys.executable, "-m", "tests.benchmarks.proxy", "--relay", *map(str, self.vm)])
+        deadline = time.monotonic() + 15
+        while not listening(*self.vm) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.relay = self.start("relay", [sys.executable, "-m", "tests.benchmarks.proxy", "--relay", "{port}",
+                                          *map(str, self.vm)])
         self.websockify = self.start("websockify", [str(Path(sys.executable).parent / "websockify"), "{port}",
                                                     f"{self.vm[0]}:{self.vm[1]}"])
-
-        self.visa_url, self.visa = self.start_visa(uvicorn_args)
+        self.visa_path, self.visa = self.start_visa(uvicorn_args)
 
     def start(self, name, command, env=None):
         port = free_port()
         log = open(self.directory / f"{name}.log", "ab")
         command = [part.replace("{port}", str(port)) for part in command]
-        if "--relay" in command:
-            command.insert(command.index("--relay") + 1, str(port))
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
         wait_for_port(port, process)
@@ -275,7 +275,7 @@ class Paths:
         env.update(VISA_VAR_DIR=str(self.directory / "visa"), DJANGO_SETTINGS_MODULE="visa.settings")
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        subprocess.run([*manage, "shell", "-c", SETUP.format(address=self.vm[0])], cwd=ROOT, env=env, check=True)
+        subprocess.run([*manage, "shell", "-v0", "-c", SETUP.format(address=self.vm[0])], cwd=ROOT, env=env, check=True)
         port, process = self.start("visa", [sys.executable, "-m", "uvicorn", "visa.asgi:application",
                                             "--port", "{port}", "--log-level", "warning", *uvicorn_args], env)
         url = f"http://127.0.0.1:{port}"
@@ -288,7 +288,7 @@ class Paths:
             "direct TCP": {"tcp": self.vm},
             "raw asyncio relay": {"tcp": ("127.0.0.1", self.relay[0]), "process": psutil.Process(self.relay[1].pid)},
             "websockify": {"ws": f"ws://127.0.0.1:{self.websockify[0]}/", "process": psutil.Process(self.websockify[1].pid)},
-            "visa proxy": {**self.visa_url, "process": psutil.Process(self.visa.pid)},
+            "visa proxy": {**self.visa_path, "process": psutil.Process(self.visa.pid)},
         }
 
     def stop(self):
@@ -296,18 +296,6 @@ class Paths:
             process.terminate()
             process.wait(10)
         self.cloud.stop()
-
-
-def wait_for_port_at(host, port, timeout=15):
-    import socket
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((host, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing at {host}:{port}")
 
 
 UUID = "00000000-0000-4000-8000-00000000be9c"
@@ -336,7 +324,7 @@ async def measure(paths, args):
         result["added_p50_ms"] = result["rtt_p50_ms"] - base
     streams_result = None
     if args.streams:
-        streams_result = await streams(paths.visa_url, args.streams, args.seconds, psutil.Process(paths.visa.pid))
+        streams_result = await streams(paths.visa_path, args.streams, args.seconds, psutil.Process(paths.visa.pid))
     return results, streams_result
 
 

@@ -165,6 +165,8 @@ class DesktopSession(models.Model):
     name = models.CharField(max_length=150)
     role = models.CharField(max_length=8, choices=Role.choices)
     token = models.ForeignKey(ShareToken, null=True, blank=True, on_delete=models.SET_NULL)
+    session_key = models.CharField(max_length=40, blank=True,
+                                   help_text="A guest without account's session, whose access a kick ends")
     channel_name = models.CharField(max_length=200, help_text="The proxy connection's channel, for kicking it")
     started_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)

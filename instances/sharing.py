@@ -7,6 +7,7 @@ its DesktopSession row (kick, revoke).
 """
 import hashlib
 import secrets
+from importlib import import_module
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
@@ -57,6 +58,7 @@ class Access:
     name: str
     user_id: int | None = None
     token_id: int | None = None  # set for guests without an account: revoking the token ends it
+    session_key: str = ""  # theirs, so that a kick can end their access
 
 
 def desktop_access(user, session, uuid):
@@ -72,7 +74,7 @@ def desktop_access(user, session, uuid):
         token = _guest_token(session, instance)
         if token is None:
             raise Refused("You have no access to this desktop.")
-        access = Access(instance, Role.GUEST, "Guest", token_id=token.pk)
+        access = Access(instance, Role.GUEST, "Guest", token_id=token.pk, session_key=session.session_key)
     if role != Role.OWNER and settings.VISA_OWNER_LEAVES == "disconnect" and not owner_connected(instance):
         raise Refused("The owner is not connected to this desktop.")
     return access
@@ -161,14 +163,24 @@ def revoke(token):
 
 
 def kick(session):
-    """Disconnect one person from the desktop; a member also loses access (a link may admit them again)."""
+    """Disconnect one person from the desktop; they also lose access (a link may admit them again)."""
     sessions = DesktopSession.objects.filter(instance=session.instance_id)
     if session.user_id is None:
         sessions = sessions.filter(pk=session.pk)
+        _forget_guest(session)
     else:
         sessions = sessions.filter(user=session.user_id)
         InstanceMember.objects.filter(instance=session.instance_id, user=session.user_id).delete()
     _close(_live_channels(sessions), "The owner disconnected you from this desktop.")
+
+
+def _forget_guest(desktop_session):
+    """Take the link's admission out of a guest's own (server-side) session."""
+    guest_session = import_module(settings.SESSION_ENGINE).SessionStore(desktop_session.session_key)
+    admitted = guest_session.get(GUEST_SESSION_KEY, {})
+    if admitted.pop(str(desktop_session.instance.uuid), None) is not None:
+        guest_session[GUEST_SESSION_KEY] = admitted
+        guest_session.save()
 
 
 def set_room_lock(instance, locked):
@@ -217,7 +229,7 @@ def owner_connected(instance):
 def open_session(access, channel_name):
     return DesktopSession.objects.create(
         instance=access.instance, user_id=access.user_id, name=access.name, role=access.role,
-        token_id=access.token_id, channel_name=channel_name,
+        token_id=access.token_id, session_key=access.session_key, channel_name=channel_name,
     ).pk
 
 

@@ -259,10 +259,15 @@ def test_where_the_operator_allows_it_a_guest_without_account_watches_open_data(
         page = anonymous.post_form(path, path, {})
         assert page.url.endswith(f"/instances/{desktop}/") and "You watch this desktop" in page.text
         before = inputs(devcloud, desktop)
-        with anonymous.open_desktop(desktop) as watching:
+        with anonymous.open_desktop(desktop, server=guests_url) as watching:
             send_all_input(watching)
             assert non_blank(watching.framebuffer())
-        assert inputs(devcloud, desktop) == before
+            assert inputs(devcloud, desktop) == before
+            guest = next(c for c in owner.get(f"/instances/{desktop}/sharing").json()["connected"] if c["role"] == "guest")
+            assert guest["name"] == "Guest"
+            owner.post_form(f"/instances/{desktop}/", f"/instances/{desktop}/sessions/{guest['id']}/kick", {})
+            assert watching.closed_by_server(timeout=1)
+        assert refused(anonymous, desktop, server=guests_url) == 403  # the kick ended the guest's access
 
         interactive = owner.share(desktop, access="interactive").removeprefix(owner.base_url)
         assert "/accounts/login/" in WebUser(guests_url).post_form(interactive, interactive, {}).url

@@ -2,8 +2,9 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 
-from . import expiry, services
-from .models import Flavour, Image, Instance, InstanceEvent, LifetimeExtension
+from . import expiry, services, sharing
+from .models import (AccessRequest, DesktopSession, Flavour, Image, Instance, InstanceEvent, InstanceMember,
+                     LifetimeExtension, ShareToken)
 from .states import IllegalTransition
 
 
@@ -53,6 +54,13 @@ def _lifecycle_action(name, service):
     return admin.action(description=f"{name.capitalize()} the selected instances")(action)
 
 
+class MemberInline(admin.TabularInline):
+    model = InstanceMember
+    extra = 0
+    readonly_fields = ["token", "created_at"]
+    raw_id_fields = ["user"]
+
+
 @admin.register(Instance)
 class InstanceAdmin(admin.ModelAdmin):
     list_display = ["name", "uuid", "owner", "state", "flavour", "image", "created_at", "expires_at",
@@ -61,7 +69,7 @@ class InstanceAdmin(admin.ModelAdmin):
     search_fields = ["name", "uuid", "owner__username", "server_id"]
     readonly_fields = ["uuid", "state", "state_reason", "server_id", "address", "activated_at",
                        "state_changed_at", "last_activity_at", "lifetime_warned_at", "inactivity_warned_at"]
-    inlines = [EventInline]
+    inlines = [EventInline, MemberInline]
     actions = [_lifecycle_action(name, getattr(services, name)) for name in ("start", "stop", "reboot", "delete")]
 
     def has_delete_permission(self, request, obj=None):
@@ -84,3 +92,35 @@ class LifetimeExtensionAdmin(admin.ModelAdmin):
     def refuse(self, request, queryset):
         for extension in queryset:
             expiry.decide(extension, request.user.username, accept=False)
+
+
+@admin.register(ShareToken)
+class ShareTokenAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "instance", "role", "email", "uses", "max_uses", "expires_at", "revoked_at"]
+    list_filter = ["role"]
+    search_fields = ["label", "email", "instance__uuid", "instance__name"]
+    fields = ["instance", "created_by", "label", "role", "email", "expires_at", "max_uses", "uses",
+              "created_at", "revoked_at"]
+    readonly_fields = fields  # links are made by owners on their page; operators revoke them
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke and disconnect everyone admitted by them")
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at=None):
+            sharing.revoke(token)
+
+
+@admin.register(DesktopSession)
+class DesktopSessionAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "instance", "started_at", "ended_at"]
+    list_filter = ["role"]
+    readonly_fields = ["instance", "user", "name", "role", "token", "channel_name", "started_at", "ended_at"]
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(admin.ModelAdmin):
+    list_display = ["user", "instance", "created_at", "answer", "answered_at"]
+    readonly_fields = ["instance", "user", "created_at", "answer", "answered_at"]

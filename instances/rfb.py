@@ -82,3 +82,89 @@ class BrowserHandshake:
             self.buffer, self.done = self.buffer[1:], True
         rest = self.buffer if self.done else b""
         return reply, rest
+
+
+# Client-to-server messages (RFC 6143 section 7.5 and the extensions noVNC sends), by type.
+SET_PIXEL_FORMAT, SET_ENCODINGS, UPDATE_REQUEST, KEY_EVENT, POINTER_EVENT, CLIENT_CUT_TEXT = 0, 2, 3, 4, 5, 6
+CONTINUOUS_UPDATES, FENCE, XVP, SET_DESKTOP_SIZE, QEMU = 150, 248, 250, 251, 255
+FIXED_LENGTHS = {SET_PIXEL_FORMAT: 20, UPDATE_REQUEST: 10, KEY_EVENT: 8, POINTER_EVENT: 6,
+                 CONTINUOUS_UPDATES: 10, XVP: 4}
+# What a participant who only watches may not send: input, clipboard, and changes to the desktop
+# itself (resizing it, xvp shutdown/reboot). QEMU messages are extended key events (and audio).
+INPUT_MESSAGES = frozenset({KEY_EVENT, POINTER_EVENT, CLIENT_CUT_TEXT, XVP, SET_DESKTOP_SIZE, QEMU})
+# The extended pointer event (7 bytes, same type as the 6-byte one) is only sent once the server
+# confirms this pseudo-encoding, which the proxy cannot see; so it is never asked for.
+EXTENDED_MOUSE_BUTTONS = -316
+MAX_CUT_TEXT = 10 * 1024 * 1024
+
+
+def _message_length(buffer, at):
+    """The length of the client message starting at buffer[at], or None until enough of it is there."""
+    kind, available = buffer[at], len(buffer) - at
+    if kind in FIXED_LENGTHS:
+        return FIXED_LENGTHS[kind]
+    if kind == SET_ENCODINGS:
+        return None if available < 4 else 4 + 4 * int.from_bytes(buffer[at + 2:at + 4], "big")
+    if kind == CLIENT_CUT_TEXT:  # a negative length is the extended clipboard's (RFB community spec)
+        if available < 8:
+            return None
+        length = abs(int.from_bytes(buffer[at + 4:at + 8], "big", signed=True))
+        if length > MAX_CUT_TEXT:
+            raise RFBError(f"clipboard text of {length} bytes is more than the proxy accepts")
+        return 8 + length
+    if kind == FENCE:
+        return None if available < 9 else 9 + buffer[at + 8]
+    if kind == SET_DESKTOP_SIZE:
+        return None if available < 8 else 8 + 16 * buffer[at + 6]
+    if kind == QEMU:
+        if available < 2:
+            return None
+        if buffer[at + 1] == 0:  # extended key event
+            return 12
+        if buffer[at + 1] == 1:  # audio: 4 bytes, or 10 to set the format (operation 2)
+            return None if available < 4 else 10 if buffer[at + 2:at + 4] == b"\0\2" else 4
+        raise RFBError(f"unknown QEMU client message {buffer[at + 1]}")
+    raise RFBError(f"unknown RFB client message type {kind}")
+
+
+def _without_extended_mouse_buttons(message):
+    count = int.from_bytes(message[2:4], "big")
+    encodings = [int.from_bytes(message[i:i + 4], "big", signed=True) for i in range(4, 4 + 4 * count, 4)]
+    if EXTENDED_MOUSE_BUTTONS not in encodings:
+        return message
+    kept = [e for e in encodings if e != EXTENDED_MOUSE_BUTTONS]
+    return bytes([SET_ENCODINGS, 0]) + len(kept).to_bytes(2, "big") + b"".join(
+        e.to_bytes(4, "big", signed=True) for e in kept)
+
+
+class ClientMessages:
+    """Splits the browser's RFB stream (after the handshake) into whole messages.
+
+    feed() takes whatever bytes arrived and returns (bytes to forward to the VM, number of input
+    messages seen). Only whole messages are forwarded, so a participant's right to control can
+    change between any two feeds. Without that right, input messages are dropped.
+    """
+
+    def __init__(self):
+        self._buffer = bytearray()
+
+    def feed(self, data, allow_input):
+        buffer = self._buffer
+        buffer += data
+        out, inputs, at = bytearray(), 0, 0
+        while at < len(buffer):
+            length = _message_length(buffer, at)
+            if length is None or at + length > len(buffer):
+                break
+            kind = buffer[at]
+            if kind in INPUT_MESSAGES:
+                inputs += 1
+                if allow_input:
+                    out += buffer[at:at + length]
+            elif kind == SET_ENCODINGS:
+                out += _without_extended_mouse_buttons(buffer[at:at + length])
+            else:
+                out += buffer[at:at + length]
+            at += length
+        del buffer[:at]
+        return bytes(out), inputs

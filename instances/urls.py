@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import sharing_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,4 +10,12 @@ urlpatterns = [
     *[path(f"instances/<uuid:uuid>/{action}", views.act, {"action": action}, name=f"instance-{action}")
       for action in views.ACTIONS],
     path("instances/<uuid:uuid>/extend", views.extend, name="instance-extend"),
+    path("instances/<uuid:uuid>/sharing", sharing_views.overview, name="sharing"),
+    path("instances/<uuid:uuid>/links", sharing_views.create_link, name="link-create"),
+    path("instances/<uuid:uuid>/links/<int:pk>/revoke", sharing_views.revoke_link, name="link-revoke"),
+    path("instances/<uuid:uuid>/sessions/<int:pk>/kick", sharing_views.kick, name="session-kick"),
+    path("instances/<uuid:uuid>/lock", sharing_views.lock, name="room-lock"),
+    path("instances/<uuid:uuid>/requests/<int:pk>/answer", sharing_views.answer_request, name="request-answer"),
+    path("instances/<uuid:uuid>/request-access", sharing_views.request_access, name="request-access"),
+    path("join/<str:secret>", sharing_views.join, name="join"),
 ]

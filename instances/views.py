@@ -2,16 +2,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from openaccess.models import Experiment
 from quotas.services import QuotaExceeded
 
-from . import cloudinit, expiry, services
+from . import cloudinit, expiry, services, sharing
 from .forms import ExtensionForm
-from .models import Flavour, Image, Instance
+from .models import Flavour, Image, Instance, Role
 from .states import IllegalTransition, State
 
 
@@ -44,11 +45,24 @@ def _own_instance(request, uuid):
     return get_object_or_404(Instance.objects.select_related("image", "flavour"), uuid=uuid, owner=request.user)
 
 
-@login_required
+def _visible_instance(request, uuid):
+    """The instance and the visitor's role on it (None for support staff, who may ask for access)."""
+    instance = get_object_or_404(Instance.objects.select_related("image", "flavour"), uuid=uuid)
+    role = sharing.role_of(instance, request.user) or sharing.guest_role(request, instance)
+    if role is None and not request.user.is_staff:
+        raise Http404("No such instance")
+    return instance, role
+
+
 def detail(request, uuid):
-    instance = _own_instance(request, uuid)
+    if not request.user.is_authenticated and not request.session.get(sharing.GUEST_SESSION_KEY):
+        return redirect_to_login(request.get_full_path())
+    instance, role = _visible_instance(request, uuid)
     return render(request, "instances/detail.html", {
         "instance": instance,
+        "role": role,
+        "is_owner": role == Role.OWNER,
+        "asked": role is None and instance.access_requests.filter(user=request.user, answer="").exists(),
         "mounts": cloudinit.data_mounts(instance),
         "events": instance.events.all(),
         "actions": BUTTONS.get(instance.state, []),
@@ -58,10 +72,9 @@ def detail(request, uuid):
     })
 
 
-@login_required
 def status(request, uuid):
-    instance = _own_instance(request, uuid)
-    return JsonResponse({"state": instance.state, "reason": instance.state_reason})
+    instance, role = _visible_instance(request, uuid)
+    return JsonResponse({"state": instance.state, "reason": instance.state_reason, "role": role})
 
 
 @login_required

@@ -64,8 +64,6 @@ class Stack:
     beat=False runs the worker without beat (one beat per deployment)."""
 
     def __init__(self, tmp, devcloud_url, env=(), port=None, worker=True, beat=True):
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
@@ -86,15 +84,22 @@ class Stack:
         }
         self.mail = tmp / "mail"
         self.logs = tmp
-        self.web = self.start("web", "-m", "uvicorn", "visa.asgi:application", "--port", str(self.port))
         self.worker = self.start_worker(beat) if worker else None
-        wait_for_port(self.port, self.web)
+        self.url, self.web = self.start_web(port=port)
 
-    def start(self, name, *args):
+    def start(self, name, *args, **env):
         log = open(self.logs / f"{name}.log", "ab")
         # Its own process group, so that a test can kill it with all its children.
-        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                process_group=0)
+        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**self.env, **env}, stdout=log,
+                                stderr=subprocess.STDOUT, process_group=0)
+
+    def start_web(self, name="web", port=None, **env):
+        """An ASGI server on the stack's database and Redis (a test may start another); its URL and process."""
+        port = port or free_port()
+        process = self.start(name, "-m", "uvicorn", "visa.asgi:application", "--port", str(port),
+                             "--ws-per-message-deflate", "false", **env)
+        wait_for_port(port, process)
+        return f"http://127.0.0.1:{port}", process
 
     def start_worker(self, beat=True):
         beat_args = ["--beat", "--schedule", str(self.logs / "beat-schedule")] if beat else []

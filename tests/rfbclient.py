@@ -26,12 +26,14 @@ class WebSocketTransport:
             subprotocols=["binary"], max_size=None, open_timeout=timeout, legacy=True,
         )
         self._buffer, self._timeout = b"", timeout
+        self.close_reason = None  # (code, reason) once the proxy closed the WebSocket
 
     def recv(self, size):
         if not self._buffer:
             try:
                 self._buffer = self._websocket.recv(timeout=self._timeout)
-            except ConnectionClosed:
+            except ConnectionClosed as closed:
+                self.close_reason = (closed.rcvd.code, closed.rcvd.reason) if closed.rcvd else None
                 return b""
         data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
@@ -116,6 +118,15 @@ class RfbClient:
     def cut_text(self, text):
         data = text.encode("latin-1")
         self._socket.sendall(struct.pack(">B3xI", 6, len(data)) + data)
+
+    def send(self, message):
+        """Any client message, as raw bytes."""
+        self._socket.sendall(message)
+
+    @property
+    def close_reason(self):
+        """(code, reason) of the proxy's WebSocket close, once it closed."""
+        return self._socket.close_reason
 
     def closed_by_server(self, timeout=5):
         """Whether the server closes the connection within `timeout` seconds (what it sends is skipped)."""

@@ -82,3 +82,51 @@ def test_a_member_of_nothing_finds_open_data_launches_it_and_cannot_launch_close
     assert page.get_by_role("button", name="Launch").count() == 0
     assert page.get_by_role("alert").is_visible()
     page.screenshot(path=SHOTS / "doi-closed.png")
+
+
+def test_share_view_only_viewer_cannot_control_and_sees_the_revocation(browser, stack, devcloud, committed):
+    from instances.models import Instance
+
+    owner, viewer = make_user(), make_user()
+    contexts = [browser.new_context(base_url=stack.url, viewport={"width": 1280, "height": 900}) for _ in range(2)]
+    owner_page, viewer_page = (context.new_page() for context in contexts)
+    for page, user in ((owner_page, owner), (viewer_page, viewer)):
+        page.set_default_timeout(30_000)
+        page.goto("/accounts/login/?next=/doi/10.22003/XFEL.EU-DATA-700000-00")
+        sign_in(page, user)
+        page.wait_for_url(re.compile(r"/doi/"))
+    try:
+        owner_page.get_by_role("button", name="Launch").click()
+        owner_page.get_by_text("Connected to your desktop.").wait_for()
+        owner_page.locator("#share-form").get_by_role("button", name="Create link").click()
+        link = owner_page.locator("#new-link").input_value()
+
+        viewer_page.goto(link)
+        viewer_page.get_by_role("button", name="Join the desktop").click()
+        viewer_page.get_by_text("You watch this desktop").wait_for()
+        viewer_page.wait_for_function(CANVAS_HAS_PIXELS)
+        owner_page.locator("#connected li", has_text=viewer.username).wait_for()
+
+        instance = Instance.objects.get(owner=owner)
+        inputs = lambda: devcloud.server(instance.server_id)["inputs"]  # noqa: E731
+        before = inputs()
+        canvas = viewer_page.locator("#desktop canvas")
+        canvas.click(position={"x": 100, "y": 100})
+        canvas.press("a")
+        viewer_page.mouse.move(300, 300)
+        viewer_page.wait_for_timeout(500)
+        assert inputs() == before
+        owner_page.locator("#desktop canvas").click(position={"x": 100, "y": 100})  # the owner's do
+        owner_page.wait_for_timeout(500)
+        assert inputs()["pointer"] > before["pointer"]
+        viewer_page.screenshot(path=SHOTS / "viewer.png")
+
+        owner_page.locator("#links li", has_text="view-only").get_by_role("button", name="Revoke").click()
+        viewer_page.get_by_text("The share link you joined with was revoked.").wait_for(timeout=5_000)
+        owner_page.screenshot(path=SHOTS / "owner-sharing.png")
+        owner_page.once("dialog", lambda dialog: dialog.accept())
+        owner_page.get_by_role("button", name="Delete instance").click()
+        owner_page.wait_for_url(re.compile(r"/$"))
+    finally:
+        for context in contexts:
+            context.close()

@@ -10,10 +10,13 @@ DEMO_DOI_PAGE = "/doi/10.22003/XFEL.EU-DATA-700000-00"
 
 
 class WebUser:
-    def __init__(self, base_url, username, password):
-        self.base_url = base_url
+    def __init__(self, base_url, username=None, password=None):
+        """Signed in as `username`, or anonymous without one."""
+        self.base_url, self.username = base_url, username
         self.http = requests.Session()
         self.http.headers["Referer"] = base_url + "/"
+        if username is None:
+            return
         page = self.get("/accounts/login/")
         answer = self.http.post(self.base_url + "/accounts/login/", data={
             "username": username, "password": password, "csrfmiddlewaretoken": self.csrf(page.text),
@@ -63,8 +66,21 @@ class WebUser:
         assert match, f"not taken to the instance page: {answer.url}"
         return match.group(1), answer
 
-    def open_desktop(self, uuid, origin=None, cookie=None):
-        """An RFB session through the desktop proxy, as noVNC in this user's browser opens it."""
-        url = self.base_url.replace("http", "ws", 1) + f"/ws/instances/{uuid}/desktop"
+    def share(self, uuid, access="view-only", **fields):
+        """Create a share link (or with `email`, an invitation) as the owner's page does; its URL."""
+        answer = self.post_form(f"/instances/{uuid}/", f"/instances/{uuid}/links", {"access": access, **fields})
+        assert answer.status_code == 201, answer.text
+        return answer.json()["url"]
+
+    def join(self, url):
+        """Open a share link and press Join; the answer is the page it leads to."""
+        path = url.removeprefix(self.base_url)
+        return self.post_form(path, path, {})
+
+    def open_desktop(self, uuid, origin=None, cookie=None, server=None):
+        """An RFB session through the desktop proxy, as noVNC in this user's browser opens it;
+        `server` is another ASGI process's URL, for tests with more than one."""
+        server = server or self.base_url
+        url = server.replace("http", "ws", 1) + f"/ws/instances/{uuid}/desktop"
         return RfbClient.through_proxy(url, self.cookie_header if cookie is None else cookie,
-                                       origin=origin or self.base_url)
+                                       origin=origin or server)

@@ -98,7 +98,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py's default 5 s socket timeout would cut the layer's 5 s blocking reads
+            # (BZPOPMIN) and kill every idle WebSocket consumer after about 5 s.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }
     }
 else:
@@ -262,3 +264,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("VISA_LOG_LEVEL", "INFO")},
 }
+
+# Desktop sharing. When the owner's last desktop connection closes: "disconnect" everyone else (and
+# admit nobody until the owner is back) or "lock" the room so users only watch.
+VISA_OWNER_LEAVES = os.environ.get("VISA_OWNER_LEAVES", "disconnect")
+if VISA_OWNER_LEAVES not in ("disconnect", "lock"):
+    raise ImproperlyConfigured("VISA_OWNER_LEAVES must be 'disconnect' or 'lock'")
+# Whether a view-only link to an instance with only open data admits people without an account.
+VISA_OPEN_DATA_GUESTS = env_bool("VISA_OPEN_DATA_GUESTS")

@@ -1,0 +1,154 @@
+"""Pages and JSON endpoints for sharing a desktop. The owner's page calls the JSON endpoints with
+fetch, so managing links and people never reloads (and so never drops) the owner's own desktop."""
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import sharing
+from .models import AccessRequest, DesktopSession, Instance, Role, ShareToken
+
+MAX_LINK_HOURS = 24 * 14
+
+
+def _owned(request, uuid):
+    return get_object_or_404(Instance, uuid=uuid, owner=request.user)
+
+
+def _error(message, status=400):
+    return JsonResponse({"error": message}, status=status)
+
+
+def _link_json(token):
+    return {
+        "id": token.pk, "label": str(token), "access": "view-only" if token.view_only else "interactive",
+        "email": token.email, "uses": token.uses, "max_uses": token.max_uses,
+        "expires_at": token.expires_at and token.expires_at.isoformat(),
+        "problem": token.problem(),
+    }
+
+
+@login_required
+def overview(request, uuid):
+    """Who is connected now, the links, pending support requests: what the owner's page shows."""
+    instance = _owned(request, uuid)
+    return JsonResponse({
+        "room_locked": instance.room_locked,
+        "connected": [
+            {"id": s.pk, "name": s.name, "role": s.role, "since": s.started_at.isoformat()}
+            for s in sharing.live_sessions(instance)
+        ],
+        "links": [_link_json(t) for t in instance.share_tokens.all()],
+        "requests": [
+            {"id": r.pk, "name": r.user.get_full_name() or r.user.username, "since": r.created_at.isoformat()}
+            for r in instance.access_requests.filter(answer="").select_related("user")
+        ],
+    })
+
+
+@login_required
+@require_POST
+def create_link(request, uuid):
+    """A new share link, or with an e-mail a one-time invitation. Its URL is in this answer only."""
+    instance = _owned(request, uuid)
+    form = request.POST
+    role = {"view-only": Role.GUEST, "interactive": Role.USER}.get(form.get("access"))
+    if role is None:
+        return _error("Choose view-only or interactive.")
+    try:
+        hours = float(form.get("hours") or 24)
+        max_uses = int(form["max_uses"]) if form.get("max_uses") else None
+    except ValueError:
+        return _error("Expiry and maximum uses must be numbers.")
+    if not 0 < hours <= MAX_LINK_HOURS:
+        return _error(f"A link expires after at most {MAX_LINK_HOURS} hours.")
+    if max_uses is not None and max_uses < 1:
+        return _error("A link needs at least one use.")
+    email = form.get("email", "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            return _error("That is not an e-mail address.")
+    token, secret = sharing.create_token(
+        instance, request.user, role, label=form.get("label", "").strip()[:100],
+        expires_at=timezone.now() + datetime.timedelta(hours=hours), max_uses=max_uses, email=email,
+    )
+    return JsonResponse({"url": request.build_absolute_uri(reverse("join", args=[secret])),
+                         "link": _link_json(token)}, status=201)
+
+
+@login_required
+@require_POST
+def revoke_link(request, uuid, pk):
+    sharing.revoke(get_object_or_404(ShareToken, pk=pk, instance=_owned(request, uuid)))
+    return JsonResponse({"revoked": pk})
+
+
+@login_required
+@require_POST
+def kick(request, uuid, pk):
+    session = get_object_or_404(DesktopSession, pk=pk, instance=_owned(request, uuid), ended_at=None)
+    if session.role == Role.OWNER:
+        return _error("You cannot disconnect yourself here.")
+    sharing.kick(session)
+    return JsonResponse({"kicked": pk})
+
+
+@login_required
+@require_POST
+def lock(request, uuid):
+    instance = _owned(request, uuid)
+    sharing.set_room_lock(instance, request.POST.get("locked") == "1")
+    return JsonResponse({"room_locked": instance.room_locked})
+
+
+@login_required
+@require_POST
+def answer_request(request, uuid, pk):
+    access_request = get_object_or_404(AccessRequest, pk=pk, instance=_owned(request, uuid), answer="")
+    answer = request.POST.get("answer")
+    if answer not in AccessRequest.Answer.values:
+        return _error("Answer guest, support or refused.")
+    sharing.answer_request(access_request, answer)
+    return JsonResponse({"answered": pk, "answer": answer})
+
+
+@login_required
+@require_POST
+def request_access(request, uuid):
+    instance = get_object_or_404(Instance, uuid=uuid)
+    try:
+        sharing.request_access(instance, request.user)
+        messages.success(request, "The owner has been asked; this page opens the desktop once they admit you.")
+    except sharing.Refused as refusal:
+        messages.error(request, str(refusal))
+    return redirect("instance", uuid=uuid)
+
+
+def join(request, secret):
+    """GET shows what the link is for; POST joins (so link previews cannot use up an invitation)."""
+    token = sharing.find_token(secret)
+    if request.method != "POST":
+        problem = "This link is not valid. Check that you copied all of it." if token is None else token.problem()
+        return render(request, "instances/join.html", {"token": token, "problem": problem},
+                      status=410 if problem else 200)
+    try:
+        instance = sharing.join(secret, request)
+    except sharing.SignInRequired:
+        return redirect_to_login(request.get_full_path())
+    except sharing.Refused as refusal:
+        if "application/json" in request.headers.get("Accept", ""):
+            return _error(str(refusal), status=410)
+        return render(request, "instances/join.html", {"token": token, "problem": str(refusal)}, status=410)
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"instance": str(instance.uuid), "url": reverse("instance", args=[instance.uuid])})
+    return redirect("instance", uuid=instance.uuid)

@@ -1,6 +1,8 @@
 """Scale out as docs/operators.md describes it: two ASGI processes and two Celery workers (one
 beat) on the same PostgreSQL and Redis. A launch through one process, the desktop through the
 other, and the provisioning task runs once."""
+import time
+
 import pytest
 
 from tests.conftest import Stack
@@ -13,6 +15,9 @@ from tests.web import WebUser
 def second_node(stack, devcloud, tmp_path_factory):
     """Another web process and a worker without beat, beside the session's stack."""
     node = Stack(tmp_path_factory.mktemp("second-node"), devcloud.auth_url, beat=False)
+    deadline = time.monotonic() + 60  # a loaded machine takes a while to start a worker
+    while "ready." not in (node.logs / "worker.log").read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
     yield node
     node.stop()
 

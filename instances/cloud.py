@@ -4,8 +4,13 @@ import base64
 
 import openstack
 from django.conf import settings
+from keystoneauth1 import exceptions as auth_errors
+from openstack import exceptions as sdk_errors
 
 METADATA_KEY = "visa_instance"
+# What a call to the cloud raises when it fails: the SDK's errors, and keystoneauth's when the
+# cloud cannot be reached at all.
+ERRORS = (sdk_errors.SDKException, auth_errors.ClientException)
 
 
 def connect():
@@ -46,3 +51,13 @@ def address_of(server):
             if address.get("version") == 4:
                 return address["addr"]
     return server.access_ipv4 or None
+
+
+def limits(conn):
+    """The project's compute limits as Nova reports them: {resource: (used, maximum)}, -1 for no maximum."""
+    absolute = conn.compute.get_limits().absolute
+    return {
+        "instances": (absolute.instances_used, absolute.instances),
+        "cores": (absolute.total_cores_used, absolute.total_cores),
+        "ram_mb": (absolute.total_ram_used, absolute.total_ram),
+    }

@@ -4,6 +4,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from quotas.models import Purpose
+
 from .states import LIVE, State
 
 
@@ -59,6 +61,11 @@ class Instance(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    purpose = models.CharField(
+        max_length=8, choices=Purpose.choices, default=Purpose.MEMBER, editable=False,
+        help_text="The quota it counts against",
+    )
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="The end of its lifetime, from its quota")
 
     objects = InstanceQuerySet.as_manager()
 

@@ -38,16 +38,19 @@ def transition(instance, new_state, actor, reason="", **fields):
 
 
 def launch(user, experiments, image, flavour, name=""):
-    """Record a new instance (PENDING) with the experiments' data attached, and queue its build."""
+    """Record a new instance (PENDING) with the experiments' data attached, and queue its build.
+    Raises PermissionDenied, or quotas.LaunchRefused with what to do, and then records nothing."""
     from .tasks import provision
 
     for experiment in experiments:
         if not can_read(user, experiment):
             raise PermissionDenied(f"You may not read the data of {experiment.proposal_id}.")
+    purpose = quotas.purpose_of(user, experiments)
     with transaction.atomic():
-        quotas.reserve(user, Instance.objects.filter(owner=user).live())
+        limits = quotas.reserve(user, flavour, image, purpose)
         instance = Instance.objects.create(
-            owner=user, image=image, flavour=flavour,
+            owner=user, image=image, flavour=flavour, purpose=purpose,
+            expires_at=timezone.now() + limits.lifetime,
             name=name or (experiments[0].title[:100] if experiments else image.name),
         )
         instance.experiments.set(experiments)
@@ -72,6 +75,10 @@ def provision(instance):
             server = cloud.create_server(conn, instance, cloudinit.render(instance))
         Instance.objects.filter(pk=instance.pk).update(server_id=server.id)
         server = _wait_for_server(conn, server.id)
+    except cloud_errors.ForbiddenException as error:  # Nova refuses servers past the project's quota
+        log.warning("provisioning %s refused: %s", instance.uuid, error)
+        return transition(instance, State.ERROR, PROVISIONER,
+                          f"The cloud is full ({error.details}): delete this instance and try again later.")
     except (cloud_errors.SDKException, TimeoutError) as error:
         log.warning("provisioning %s failed: %s", instance.uuid, error)
         return transition(instance, State.ERROR, PROVISIONER, f"The cloud could not build it: {error}")

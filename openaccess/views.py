@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from instances.models import Flavour, Image
+from quotas.services import launch_choices, purpose_of
 
 from . import dois
 from .models import Dataset
@@ -20,11 +20,8 @@ def doi_landing(request, doi):
             {"message": f"No dataset with the DOI {doi} is registered here."}, status=404,
         )
     experiment = dataset.experiment
-    return render(request, "openaccess/doi.html", {
-        "dataset": dataset,
-        "experiment": experiment,
-        "open": is_open(experiment),
-        "may_read": can_read(request.user, experiment),
-        "images": Image.objects.filter(enabled=True),
-        "flavours": Flavour.objects.filter(enabled=True),
-    })
+    may_read = can_read(request.user, experiment)
+    context = {"dataset": dataset, "experiment": experiment, "open": is_open(experiment), "may_read": may_read}
+    if may_read:
+        context.update(launch_choices(request.user, purpose_of(request.user, [experiment])))
+    return render(request, "openaccess/doi.html", context)

@@ -75,6 +75,11 @@ DATABASES = {
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # SQLite has no row locks: beginning every transaction IMMEDIATE takes the database's write lock
+    # before the first read, so a transaction that reads and then writes (quotas.reserve, a state
+    # transition) is never interleaved with another; the others wait up to `timeout` seconds.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -106,6 +111,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# The API is signed in by session, with CSRF, as the pages are.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -159,8 +170,18 @@ OPENSTACK = {
 }
 OPENSTACK_CLOUD = os.environ.get("OPENSTACK_CLOUD", "")  # a clouds.yaml entry, used instead
 
-# Instances
-VISA_INSTANCE_QUOTA = int(os.environ.get("VISA_INSTANCE_QUOTA", "2"))
+# E-mail (approval requests): printed on the console unless another backend is set, e.g.
+# DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with DJANGO_EMAIL_HOST.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # the file backend's folder
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "visa@localhost")
+
+# Instances (quotas are set in Django admin)
 VISA_BUILD_TIMEOUT = int(os.environ.get("VISA_BUILD_TIMEOUT", "600"))  # seconds
 # Facility storage the VMs mount experiment data from, read-only.
 VISA_DCACHE_NFS_SERVER = os.environ.get("VISA_DCACHE_NFS_SERVER", "dcache.example.org")

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("instances.urls")),
     path("", include("openaccess.urls")),
+    path("", include("quotas.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

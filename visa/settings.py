@@ -70,12 +70,15 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
-    )
-}
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Under ASGI every request runs its sync code on a thread of its own, so persistent connections
+    # leak and a burst of requests opens one connection each, past PostgreSQL's max_connections.
+    # A pool bounds them per process; requests beyond it wait for a free connection.
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {"min_size": 1, "max_size": int(os.environ.get("VISA_DB_POOL_SIZE", "20")), "timeout": 60}
+    }
+elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite has no row locks: beginning every transaction IMMEDIATE takes the database's write lock
     # before the first read, so a transaction that reads and then writes (quotas.reserve, a state
     # transition) is never interleaved with another; the others wait up to `timeout` seconds.

@@ -29,7 +29,7 @@ def test_the_api_refuses_past_the_open_data_quota_with_a_409_and_the_page_says_t
             "quota": "the default quota",
         }
         page = scientist.get(DEMO_DOI_PAGE).text
-        assert re.search(r"Your quota for open data:\s+1 of 1 instances", page)
+        assert re.search(r"Your open-data quota:\s+1 of 1 instances", page)
         answer = scientist.post_form(DEMO_DOI_PAGE, "/instances/launch", {
             "experiment": experiment.pk, "image": image.pk, "flavour": flavour.pk, "back": DEMO_DOI_PAGE})
         assert answer.url.endswith(DEMO_DOI_PAGE)

@@ -100,6 +100,7 @@ else:
 # Celery: Redis in production, a broker on the filesystem for the demo (no server to run).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
+    CELERY_BROKER_TRANSPORT = "visa.broker:Transport"  # kombu's filesystem broker, written atomically
     _celery_dir = VAR_DIR / "celery"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir),

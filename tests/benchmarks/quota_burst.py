@@ -7,7 +7,8 @@ and their quotas, and counts what was recorded, in that database:
 It makes one user per limit in --limits (open-data quotas of 1, 2, 3 and 4 instances by default),
 signs each in, and sends --requests `POST /api/instances/` at once, spread evenly over the users,
 each on its own connection. Prints accepted, refused (by reason), violations (instances recorded
-beyond a user's limit; must be 0) and the latency of the launch request, as a table and JSON.
+beyond a user's limit; must be 0) and the latency of the launch request in the burst and alone
+(twenty requests one after another once the burst is over), as a table and JSON.
 Afterwards it deletes what it launched (once built), unless --keep.
 """
 import argparse
@@ -110,7 +111,10 @@ def main():
         session.get("/")  # the CSRF cookie
         sessions.append(session)
 
-    results = burst(args.url, sessions, args.requests, launch_body())
+    body = launch_body()
+    results = burst(args.url, sessions, args.requests, body)
+    # For comparison, the same request alone (every user is at their limit now: refused).
+    alone = sorted(burst(args.url, sessions[:1], 1, body)[0][3] for _ in range(20))
 
     rows = []
     for user, limit in users:
@@ -131,6 +135,7 @@ def main():
         "latency_p50_s": statistics.median(latencies),
         "latency_p95_s": latencies[max(0, round(0.95 * len(latencies)) - 1)],
         "latency_max_s": latencies[-1],
+        "latency_alone_p50_s": statistics.median(alone),
         "database": django.db.connection.vendor,
     }
     print(f"{'user':<16} {'limit':>5} {'requests':>8} {'accepted':>8} {'recorded':>8} {'violations':>10}")
@@ -140,7 +145,8 @@ def main():
     print(f"accepted {summary['accepted']}, refused {sum(summary['refused'].values())} {summary['refused']}, "
           f"errors {summary['errors']}, violations {summary['violations']}; launch request p50 "
           f"{summary['latency_p50_s'] * 1000:.0f} ms, p95 {summary['latency_p95_s'] * 1000:.0f} ms, "
-          f"max {summary['latency_max_s'] * 1000:.0f} ms ({summary['database']})")
+          f"max {summary['latency_max_s'] * 1000:.0f} ms; alone p50 {summary['latency_alone_p50_s'] * 1000:.0f} ms "
+          f"({summary['database']})")
     print(json.dumps({"users": rows, "summary": summary}))
     if not args.keep:
         clean_up(sessions, users)

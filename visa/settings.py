@@ -106,6 +106,7 @@ if not REDIS_URL:
         "data_folder_in": str(_celery_dir),
         "data_folder_out": str(_celery_dir),
         "processed_folder": str(_celery_dir / "processed"),
+        "control_folder": str(_celery_dir / "control"),  # else ./control, in the source tree
         "store_processed": False,
         "polling_interval": 0.1,  # seconds; the default 1 s would add to every launch
     }

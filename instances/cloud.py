@@ -100,3 +100,13 @@ def address_of(server):
             if address.get("version") == 4:
                 return address["addr"]
     return server.access_ipv4 or None
+
+
+def limits(conn):
+    """The project's compute limits as Nova reports them: {resource: (used, maximum)}, -1 for no maximum."""
+    absolute = conn.compute.get_limits().absolute
+    return {
+        "instances": (absolute.instances_used, absolute.instances),
+        "cores": (absolute.total_cores_used, absolute.total_cores),
+        "ram_mb": (absolute.total_ram_used, absolute.total_ram),
+    }

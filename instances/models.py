@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from quotas.models import Purpose
+
 from .states import LIVE, State
 
 
@@ -67,6 +69,10 @@ class Instance(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     state_changed_at = models.DateTimeField(null=True, blank=True)
+    purpose = models.CharField(
+        max_length=8, choices=Purpose.choices, default=Purpose.MEMBER, editable=False,
+        help_text="The quota it counts against",
+    )
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Deleted at this time")
     last_activity_at = models.DateTimeField(
         null=True, blank=True, help_text="Last desktop connection or input, recorded at most once a minute"

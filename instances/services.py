@@ -51,19 +51,22 @@ def lifetime_of(flavour):
 
 
 def launch(user, experiments, image, flavour, name=""):
-    """Record a new instance (PENDING) with the experiments' data attached, and queue its build."""
+    """Record a new instance (PENDING) with the experiments' data attached, and queue its build.
+    Raises PermissionDenied, or quotas.LaunchRefused with what to do, and then records nothing."""
     from .tasks import advance
 
     for experiment in experiments:
         if not can_read(user, experiment):
             raise PermissionDenied(f"You may not read the data of {experiment.proposal_id}.")
+    purpose = quotas.purpose_of(user, experiments)
     with transaction.atomic():
-        quotas.reserve(user, Instance.objects.filter(owner=user).live())
+        limits = quotas.reserve(user, flavour, image, purpose)
         now = timezone.now()
         instance = Instance.objects.create(
-            owner=user, image=image, flavour=flavour,
+            owner=user, image=image, flavour=flavour, purpose=purpose,
             name=name or (experiments[0].title[:100] if experiments else image.name),
-            state_changed_at=now, expires_at=now + lifetime_of(flavour), last_activity_at=now,
+            # the shorter of the quota's and the flavour's lifetimes
+            state_changed_at=now, expires_at=now + min(limits.lifetime, lifetime_of(flavour)), last_activity_at=now,
         )
         instance.experiments.set(experiments)
         InstanceEvent.objects.create(

@@ -1,6 +1,10 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from . import sharing_views, views
+from . import api, sharing_views, views
+
+router = SimpleRouter()
+router.register("api/instances", api.InstanceViewSet, basename="api-instance")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,4 +22,5 @@ urlpatterns = [
     path("instances/<uuid:uuid>/requests/<int:pk>/answer", sharing_views.answer_request, name="request-answer"),
     path("instances/<uuid:uuid>/request-access", sharing_views.request_access, name="request-access"),
     path("join/<str:secret>", sharing_views.join, name="join"),
+    *router.urls,
 ]

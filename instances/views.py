@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from openaccess.models import Experiment
-from quotas.services import QuotaExceeded
+from quotas.services import LaunchRefused
 
 from . import cloudinit, expiry, services, sharing
 from .forms import ExtensionForm
@@ -35,7 +35,7 @@ def launch(request):
     flavour = get_object_or_404(Flavour, pk=request.POST.get("flavour"), enabled=True)
     try:
         instance = services.launch(request.user, experiments, image, flavour)
-    except (QuotaExceeded, PermissionDenied) as error:
+    except (LaunchRefused, PermissionDenied) as error:
         messages.error(request, str(error))
         return redirect(request.POST.get("back") or "home")
     return redirect("instance", uuid=instance.uuid)

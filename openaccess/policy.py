@@ -77,3 +77,9 @@ def readable(user, experiments=None, at=None):
         return experiments.none()
     mine = ExperimentMember.objects.filter(user=user).values("experiment")
     return experiments.filter(Q(pk__in=mine) | open_filter(at))
+
+
+def reads_only_because_open(user, experiments) -> bool:
+    """Whether a launch with these experiments is one on open data alone: the user is a member of
+    none of them (a launch with no data counts as open too, so it never gets a member's quota)."""
+    return not any(is_member(user, experiment) for experiment in experiments)

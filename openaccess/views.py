@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from instances.models import Flavour, Image
+from quotas.services import launch_choices, purpose_of
 
 from . import dois, search
 from .models import Dataset
@@ -26,16 +27,17 @@ def doi_landing(request, doi):
     # A signed-in reader who may not read is told so (403) and when the data opens; the
     # anonymous are asked to sign in first. Neither sees the data paths.
     status = 403 if request.user.is_authenticated and not may_read else 200
-    return render(request, "openaccess/doi.html", {
+    context = {
         "dataset": dataset,
         "experiment": experiment,
         "facility": experiment.facility or settings.VISA_FACILITY,
         "open": is_open(experiment),
         "opens": release_date(experiment),
         "may_read": may_read,
-        "images": Image.objects.filter(enabled=True),
-        "flavours": Flavour.objects.filter(enabled=True),
-    }, status=status)
+    }
+    if may_read:  # the environments and sizes the user's quota allows, and the quota
+        context.update(launch_choices(request.user, purpose_of(request.user, [experiment])))
+    return render(request, "openaccess/doi.html", context, status=status)
 
 
 @login_required

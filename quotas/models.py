@@ -1,12 +1,103 @@
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+
+
+class Purpose(models.TextChoices):
+    """Which quota a launch counts against: its data is the user's own, or only open to all."""
+
+    MEMBER = "member", "experiments the user is a member of"
+    OPEN_DATA = "open", "open data only"
+
+
+# What a new installation starts from (migration 0003), and what "reset" restores on a default quota.
+DEFAULT_LIMITS = {
+    Purpose.MEMBER: {"max_instances": 2, "max_vcpus": 8, "max_ram_gb": 16, "max_lifetime_hours": 14 * 24},
+    Purpose.OPEN_DATA: {"max_instances": 1, "max_vcpus": 4, "max_ram_gb": 8, "max_lifetime_hours": 7 * 24},
+}
 
 
 class Quota(models.Model):
-    """A user's own instance limit; users without one get settings.VISA_INSTANCE_QUOTA."""
+    """Limits for one purpose, at one level: the default (no user, no group), a group, or a user.
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota")
-    max_instances = models.PositiveIntegerField(default=2)
+    The most specific quota applies, as a whole: the user's own, else their groups' (merged, the
+    most generous value of each limit), else the default.
+    """
+
+    class Level(models.TextChoices):
+        DEFAULT = "default", "default"
+        GROUP = "group", "group"
+        USER = "user", "user"
+
+    purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.MEMBER)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="quotas"
+    )
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="quotas")
+    max_instances = models.PositiveIntegerField("running instances", default=2)
+    max_vcpus = models.PositiveIntegerField("vCPUs", default=8, help_text="Total over running instances")
+    max_ram_gb = models.PositiveIntegerField("RAM (GB)", default=16, help_text="Total over running instances")
+    max_lifetime_hours = models.PositiveIntegerField("maximum lifetime (hours)", default=14 * 24)
+    flavours = models.ManyToManyField(
+        "instances.Flavour", blank=True, related_name="+", help_text="Sizes allowed; none chosen means every size"
+    )
+    images = models.ManyToManyField(
+        "instances.Image", blank=True, related_name="+", help_text="Environments allowed; none chosen means every one"
+    )
+    requires_approval = models.BooleanField(
+        default=False, help_text="Open data only: an operator must accept a user's request before they may launch"
+    )
+
+    class Meta:
+        ordering = ["user", "group", "purpose"]
+        constraints = [
+            models.CheckConstraint(condition=Q(user=None) | Q(group=None), name="quota_user_or_group"),
+            models.UniqueConstraint(fields=["purpose", "user"], name="one_quota_per_user_and_purpose"),
+            models.UniqueConstraint(fields=["purpose", "group"], name="one_quota_per_group_and_purpose"),
+            models.UniqueConstraint(
+                fields=["purpose"], condition=Q(user=None, group=None), name="one_default_quota_per_purpose"
+            ),
+        ]
+
+    @classmethod
+    def default(cls, purpose):
+        """An unsaved default quota with the built-in limits."""
+        return cls(purpose=purpose, **DEFAULT_LIMITS[purpose])
+
+    def clean(self):
+        if self.requires_approval and self.purpose != Purpose.OPEN_DATA:
+            raise ValidationError({"requires_approval": "Only launches on open data can require approval."})
+
+    @property
+    def level(self):
+        return self.Level.USER if self.user_id else self.Level.GROUP if self.group_id else self.Level.DEFAULT
 
     def __str__(self):
-        return f"{self.user}: {self.max_instances} instances"
+        holder = {self.Level.USER: self.user, self.Level.GROUP: self.group, self.Level.DEFAULT: "default"}[self.level]
+        return f"{holder}: {self.get_purpose_display()}"
+
+
+class ApprovalRequest(models.Model):
+    """A user's request to launch on open data, where the open-data quota requires approval."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "waiting for an operator"
+        ACCEPTED = "accepted", "accepted"
+        REFUSED = "refused", "refused"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_requests")
+    reason = models.TextField(blank=True, help_text="What the user wants to analyse, in their words")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_state_display()}"

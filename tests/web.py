@@ -35,6 +35,12 @@ class WebUser:
         page = self.get(page_path)
         return self.http.post(self.base_url + action, data={**data, "csrfmiddlewaretoken": self.csrf(page.text)})
 
+    def post_json(self, path, data):
+        """Call the API as the site's own scripts do: session cookie and CSRF token header."""
+        if "csrftoken" not in self.http.cookies:
+            self.get("/")
+        return self.http.post(self.base_url + path, json=data, headers={"X-CSRFToken": self.http.cookies["csrftoken"]})
+
     @property
     def cookie_header(self):
         return "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)

@@ -82,15 +82,19 @@ TEMPLATES = [
     },
 ]
 
-# No persistent connections by default: under ASGI each request runs its sync code in a thread of
-# its own, and a connection kept open there is never reused, so PostgreSQL runs out of them.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
-        conn_health_checks=True,
-    )
-}
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Under ASGI every request runs its sync code on a thread of its own, so persistent connections
+    # leak and a burst of requests opens one connection each, past PostgreSQL's max_connections.
+    # A pool bounds them per process; requests beyond it wait for a free connection.
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {"min_size": 1, "max_size": int(os.environ.get("VISA_DB_POOL_SIZE", "20")), "timeout": 60}
+    }
+elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # SQLite has no row locks: beginning every transaction IMMEDIATE takes the database's write lock
+    # before the first read, so a transaction that reads and then writes (quotas.reserve, a state
+    # transition) is never interleaved with another; the others wait up to `timeout` seconds.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -110,12 +114,13 @@ else:
 # Celery: Redis in production, a broker on the filesystem for the demo (no server to run).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
+    CELERY_BROKER_TRANSPORT = "visa.broker:Transport"  # kombu's filesystem broker, written atomically
     _celery_dir = VAR_DIR / "celery"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir),
         "data_folder_out": str(_celery_dir),
         "processed_folder": str(_celery_dir / "processed"),
-        "control_folder": str(_celery_dir / "control"),
+        "control_folder": str(_celery_dir / "control"),  # else ./control, in the source tree
         "store_processed": False,
         "polling_interval": 0.1,  # seconds; the default 1 s would add to every launch
     }
@@ -128,6 +133,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {  # periods in seconds
     "reconcile": {"task": "instances.tasks.reconcile", "schedule": float(os.environ.get("VISA_RECONCILE_PERIOD", "60"))},
     "expire": {"task": "instances.tasks.expire", "schedule": float(os.environ.get("VISA_EXPIRY_PERIOD", "300"))},
+}
+
+# The API is signed in by session, with CSRF, as the pages are.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -224,7 +235,6 @@ VISA_FACILITY = os.environ.get("VISA_FACILITY", "European XFEL")
 VISA_DATA_PATH_TEMPLATE = os.environ.get("VISA_DATA_PATH_TEMPLATE", "/pnfs/{facility}/proposals/{proposal_id}")
 
 # Instances
-VISA_INSTANCE_QUOTA = int(os.environ.get("VISA_INSTANCE_QUOTA", "2"))
 VISA_BUILD_TIMEOUT = int(os.environ.get("VISA_BUILD_TIMEOUT", "600"))  # seconds in a transient state at most
 VISA_POLL_INTERVAL = float(os.environ.get("VISA_POLL_INTERVAL", "0.2"))  # seconds between looks at a changing server
 VISA_STEP_SECONDS = float(os.environ.get("VISA_STEP_SECONDS", "10"))  # one task looks this long, then requeues itself

@@ -8,6 +8,7 @@ from visa.auth import LogoutView
 urlpatterns = [
     path("", include("instances.urls")),
     path("", include("openaccess.urls")),
+    path("", include("quotas.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(extra_context={
         "oidc_provider": settings.OIDC_PROVIDER_NAME if settings.OIDC_RP_CLIENT_ID else None,
     }), name="login"),

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("quotas/approval", views.request_approval, name="request-approval"),
+]

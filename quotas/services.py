@@ -209,7 +209,9 @@ def _check_cloud(flavour):
         room = cloud.limits(cloud.connect())
     except cloud.ERRORS as error:
         log.warning("cloud limits: %s", error)
-        raise CloudFull("The cloud did not answer: try again in a few minutes.", resource="cloud") from None
+        if cloud.transient(error) == cloud.UNREACHABLE:
+            raise CloudFull("The cloud did not answer: try again in a few minutes.", resource="cloud") from None
+        return  # it answered but failed this once: the build retries its own calls and says why it fails
     waiting = _aggregate(Instance.objects.live().filter(server_id=""))
     needed = {
         "instances": (waiting["instances"], 1),

@@ -38,3 +38,13 @@ def make_experiment(release_date=None, members=(), dois=(), **fields):
 
 def demo_image_and_flavour():
     return Image.objects.get(name="Ubuntu 24.04 Desktop"), Flavour.objects.get(name="m1.small")
+
+
+def give_room(user, instances=30):
+    """Quotas of the user's own, for both purposes, wide enough for a test that launches many."""
+    from quotas.models import Purpose, Quota
+
+    for purpose in Purpose.values:
+        Quota.objects.create(user=user, purpose=purpose, max_instances=instances,
+                             max_vcpus=8 * instances, max_ram_gb=16 * instances)
+    return user

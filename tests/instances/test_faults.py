@@ -6,8 +6,7 @@ import pytest
 
 from instances.models import Instance
 from instances.states import LIVE
-from quotas.models import Quota
-from tests.factories import make_user
+from tests.factories import give_room, make_user
 from tests.web import WebUser
 
 
@@ -19,8 +18,7 @@ def cloud(devcloud):
 
 @pytest.fixture
 def scientist(stack, committed):
-    user = make_user()
-    Quota.objects.create(user=user, max_instances=20)
+    user = give_room(make_user())
     return WebUser(stack.url, user.username, "pw-for-tests")
 
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from openaccess.policy import is_open
+from openaccess.policy import can_read, is_open
 
 from .models import AccessRequest, DesktopSession, Instance, InstanceMember, Role, ShareToken
 from .states import State
@@ -68,6 +68,8 @@ def desktop_access(user, session, uuid):
     if instance is None:
         raise Refused("There is no running desktop here.")
     role = role_of(instance, user)
+    if role in (Role.USER, Role.GUEST):
+        _check_data(user, instance)
     if role is not None:
         access = Access(instance, role, user.get_full_name() or user.username, user_id=user.pk)
     else:
@@ -90,6 +92,14 @@ def _guest_token(session, instance):
 def guest_role(request, instance):
     """The role of an anonymous visitor admitted through a link (GUEST), or None."""
     return Role.GUEST if _guest_token(request.session, instance) else None
+
+
+def _check_data(user, instance):
+    """A collaborator sees the desktop's data: refuse one who may not read all of it (the policy
+    in openaccess decides; a membership may have ended or an embargo come back)."""
+    closed = [e.proposal_id for e in instance.experiments.all() if not can_read(user, e)]
+    if closed:
+        raise Refused(f"This desktop shows data you may not read (proposal {', '.join(closed)}).")
 
 
 def only_open_data(instance):
@@ -145,6 +155,7 @@ def join(secret, request):
         elif token.email and token.email.lower() != user.email.lower():
             raise Refused("This invitation is for someone else.")
         elif role_of(instance, user) is None:
+            _check_data(user, instance)
             InstanceMember.objects.create(instance=instance, user=user, role=token.role, token=token)
         else:
             return instance  # already in; their role stays and no use is counted

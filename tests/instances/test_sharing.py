@@ -8,7 +8,7 @@ import pytest
 import websockets
 
 from instances.models import Instance
-from tests.factories import make_user
+from tests.factories import make_experiment, make_user
 from tests.rfbclient import non_blank
 from tests.web import WebUser
 
@@ -294,3 +294,22 @@ def test_where_the_operator_chose_lock_the_owner_leaving_locks_the_room(stack, o
     finally:
         lock_web.terminate()
         lock_web.wait(10)
+
+
+def test_a_collaborator_who_may_not_read_the_data_is_refused(person):
+    from django.contrib.auth import get_user_model
+
+    owner, stranger = person(), person()
+    member = get_user_model().objects.get(username=owner.username)
+    experiment = make_experiment(members=[member], dois=["10.5555/sharing-closed"])
+    uuid, _ = owner.launch_from_doi("/doi/10.5555/sharing-closed")
+    owner.wait_for_state(uuid, "ACTIVE")
+    try:
+        with owner.open_desktop(uuid):
+            refusal = stranger.join(owner.share(uuid))
+            assert refusal.status_code == 410
+            assert f"This desktop shows data you may not read (proposal {experiment.proposal_id})" in refusal.text
+            assert refused(stranger, uuid) == 403
+    finally:
+        owner.post_form(f"/instances/{uuid}/", f"/instances/{uuid}/delete", {})
+        owner.wait_for_state(uuid, "DELETED")

@@ -50,6 +50,14 @@ def lifetime_of(flavour):
     return flavour.lifetime or timedelta(hours=settings.VISA_LIFETIME_HOURS)
 
 
+def running_with(user, experiments):
+    """The user's live instance that already has all these experiments attached, if any."""
+    instances = Instance.objects.filter(owner=user).live()
+    for experiment in experiments:
+        instances = instances.filter(experiments=experiment)
+    return instances.first() if experiments else None
+
+
 def launch(user, experiments, image, flavour, name=""):
     """Record a new instance (PENDING) with the experiments' data attached, and queue its build.
     Raises PermissionDenied, or quotas.LaunchRefused with what to do, and then records nothing."""

@@ -9,6 +9,7 @@ router.register("api/instances", api.InstanceViewSet, basename="api-instance")
 urlpatterns = [
     path("", views.home, name="home"),
     path("instances/launch", views.launch, name="launch"),
+    path("instances/new", views.new, name="new-instance"),
     path("instances/<uuid:uuid>/", views.detail, name="instance"),
     path("instances/<uuid:uuid>/status", views.status, name="instance-status"),
     *[path(f"instances/<uuid:uuid>/{action}", views.act, {"action": action}, name=f"instance-{action}")

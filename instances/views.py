@@ -7,8 +7,9 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from openaccess import entry
 from openaccess.models import Experiment
-from quotas.services import LaunchRefused
+from quotas.services import LaunchRefused, launch_choices, purpose_of
 
 from . import cloudinit, expiry, services, sharing
 from .forms import ExtensionForm
@@ -33,12 +34,29 @@ def launch(request):
     experiments = list(Experiment.objects.filter(pk__in=request.POST.getlist("experiment")))
     image = get_object_or_404(Image, pk=request.POST.get("image"), enabled=True)
     flavour = get_object_or_404(Flavour, pk=request.POST.get("flavour"), enabled=True)
+    running = None if request.POST.get("another") else services.running_with(request.user, experiments)
+    if running is not None:
+        messages.info(request, "You already have a desktop with this data, so you are taken to it "
+                               "instead of waiting for a new one.")
+        return redirect("instance", uuid=running.uuid)
     try:
         instance = services.launch(request.user, experiments, image, flavour)
     except (LaunchRefused, PermissionDenied) as error:
         messages.error(request, str(error))
         return redirect(request.POST.get("back") or "home")
     return redirect("instance", uuid=instance.uuid)
+
+
+@login_required
+def new(request):
+    """The portal form of the entry point: /instances/new?dois=A,B&proposals=P preselects every
+    experiment named that the user may read and says which names are left out, and why."""
+    experiments, left_out = entry.resolve(
+        request.user, entry.names(request.GET.get("dois")), entry.names(request.GET.get("proposals")))
+    context = {"experiments": experiments, "left_out": left_out,
+               "running": services.running_with(request.user, experiments)}
+    context.update(launch_choices(request.user, purpose_of(request.user, experiments)))
+    return render(request, "instances/new.html", context)
 
 
 def _own_instance(request, uuid):

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from instances.models import Flavour, Image
+from instances.services import running_with
 from quotas.services import launch_choices, purpose_of
 
 from . import dois, search
@@ -37,6 +38,7 @@ def doi_landing(request, doi):
     }
     if may_read:  # the environments and sizes the user's quota allows, and the quota
         context.update(launch_choices(request.user, purpose_of(request.user, [experiment])))
+        context["running"] = running_with(request.user, [experiment])
     return render(request, "openaccess/doi.html", context, status=status)
 
 

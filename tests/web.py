@@ -58,16 +58,17 @@ class WebUser:
             time.sleep(0.2)
         raise TimeoutError(f"instance still {seen[-1]} after {timeout} s; went through {seen}")
 
-    def launch_from_doi(self, doi_page=DEMO_DOI_PAGE):
-        """Press Launch on a DOI page with the preselected environment and size; return the
-        new instance's UUID and the instance page it led to."""
+    def launch_from_doi(self, doi_page=DEMO_DOI_PAGE, another=False):
+        """Press Launch on a DOI page with the preselected environment and size (`another`: a new
+        desktop even if the user has one with this data); return the instance's UUID and the
+        instance page it led to."""
         page = self.get(doi_page).text
         form = {name: re.search(pattern, page).group(1) for name, pattern in {
             "image": r'name="image">\s*<option value="(\d+)"',
             "flavour": r'name="flavour">\s*<option value="(\d+)"',
             "experiment": r'name="experiment" value="(\d+)"',
         }.items()}
-        answer = self.post_form(doi_page, "/instances/launch", form)
+        answer = self.post_form(doi_page, "/instances/launch", {**form, **({"another": "1"} if another else {})})
         match = re.search(r"/instances/([0-9a-f-]{36})/$", answer.url)
         assert match, f"not taken to the instance page: {answer.url}"
         return match.group(1), answer

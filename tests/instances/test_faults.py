@@ -48,7 +48,7 @@ def no_orphans(cloud):
 
 def test_a_worker_killed_in_the_middle_of_provisioning_leaves_one_server(stack, cloud, scientist):
     cloud.faults(delay=1)  # the cloud makes the server, then answers slowly
-    uuid, _ = scientist.launch_from_doi()
+    uuid, _ = scientist.launch_from_doi(another=True)
     eventually(lambda: servers_of(cloud, uuid), every=0.02)
     stack.kill_worker()  # before the worker heard of the server it asked for
     assert Instance.objects.get(uuid=uuid).server_id == ""
@@ -60,7 +60,7 @@ def test_a_worker_killed_in_the_middle_of_provisioning_leaves_one_server(stack, 
 
 def test_twenty_launches_with_a_third_of_cloud_calls_failing(cloud, scientist):
     cloud.faults(error_rate=0.3)
-    uuids = [scientist.launch_from_doi()[0] for _ in range(20)]
+    uuids = [scientist.launch_from_doi(another=True)[0] for _ in range(20)]
     instances = Instance.objects.filter(uuid__in=uuids)
     eventually(lambda: not instances.exclude(state__in=["ACTIVE", "ERROR"]).exists(), timeout=60)
     cloud.clear_faults()
@@ -77,7 +77,7 @@ def test_twenty_launches_with_a_third_of_cloud_calls_failing(cloud, scientist):
 
 
 def test_the_cloud_stopped_and_restarted(cloud, scientist):
-    uuid, _ = scientist.launch_from_doi()
+    uuid, _ = scientist.launch_from_doi(another=True)
     scientist.wait_for_state(uuid, "ACTIVE")
     cloud.stop()
     try:
@@ -90,7 +90,7 @@ def test_the_cloud_stopped_and_restarted(cloud, scientist):
 
 
 def test_a_cloud_that_stops_answering(cloud, scientist):
-    uuid, _ = scientist.launch_from_doi()
+    uuid, _ = scientist.launch_from_doi(another=True)
     scientist.wait_for_state(uuid, "ACTIVE")
     cloud.faults(hang=True)  # connections accepted, no answers: calls time out (VISA_CLOUD_TIMEOUT, 3 s here)
     try:
@@ -102,8 +102,8 @@ def test_a_cloud_that_stops_answering(cloud, scientist):
 
 
 def test_servers_that_vanish_or_break_behind_visas_back_are_reported(cloud, scientist):
-    gone, _ = scientist.launch_from_doi()
-    broken, _ = scientist.launch_from_doi()
+    gone, _ = scientist.launch_from_doi(another=True)
+    broken, _ = scientist.launch_from_doi(another=True)
     for uuid in (gone, broken):
         scientist.wait_for_state(uuid, "ACTIVE")
     cloud.vanish(servers_of(cloud, gone)[0]["id"])

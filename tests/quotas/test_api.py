@@ -31,7 +31,8 @@ def test_the_api_refuses_past_the_open_data_quota_with_a_409_and_the_page_says_t
         page = scientist.get(DEMO_DOI_PAGE).text
         assert re.search(r"Your open-data quota:\s+1 of 1 instances", page)
         answer = scientist.post_form(DEMO_DOI_PAGE, "/instances/launch", {
-            "experiment": experiment.pk, "image": image.pk, "flavour": flavour.pk, "back": DEMO_DOI_PAGE})
+            "experiment": experiment.pk, "image": image.pk, "flavour": flavour.pk, "back": DEMO_DOI_PAGE,
+            "another": "1"})  # a second desktop, not the one the user has
         assert answer.url.endswith(DEMO_DOI_PAGE)
         assert "1 of 1 open-data instances running: delete one, or ask for more." in answer.text
 

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import api, views
 
 urlpatterns = [
     path("doi/<path:doi>", views.doi_landing, name="doi"),
     path("search", views.search_page, name="search"),
+    path("api/experiments/", api.ExperimentSearch.as_view(), name="api-experiments"),
 ]

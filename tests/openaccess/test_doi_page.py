@@ -48,3 +48,14 @@ def test_anonymous_visitors_are_asked_to_sign_in_and_see_no_paths(stack):
     page = requests.get(stack.url + "/doi/10.22003/XFEL.EU-DATA-700000-00")
     assert page.status_code == 200 and "to analyse this data" in page.text
     assert "/pnfs/" not in page.text
+
+
+def test_the_search_api_answers_what_the_user_may_read(reader, committed):
+    make_experiment(title="Secret photoactive follow-up", dois=["10.5555/api-closed"])
+    answer = reader.get("/api/experiments/?q=photoactive&sort=title")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [r["proposal_id"] for r in body["results"]] == ["700000"]
+    assert body["results"][0]["dois"] == ["10.22003/xfel.eu-data-700000-00"]
+    assert {"value": "SPB/SFX", "count": 1} in body["facets"]["instrument"]
+    assert requests.get(reader.base_url + "/api/experiments/").status_code == 403  # signed in only

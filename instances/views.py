@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from openaccess import entry
@@ -43,7 +44,9 @@ def launch(request):
         instance = services.launch(request.user, experiments, image, flavour)
     except (LaunchRefused, PermissionDenied) as error:
         messages.error(request, str(error))
-        return redirect(request.POST.get("back") or "home")
+        back = request.POST.get("back", "")  # only back to a page of ours, never elsewhere
+        safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+        return redirect(back if safe else "home")
     return redirect("instance", uuid=instance.uuid)
 
 

@@ -53,3 +53,14 @@ def test_launch_goes_to_the_desktop_the_user_already_has_with_that_data(scientis
     assert second != first
     for uuid in (first, second):
         delete(scientist, uuid)
+
+
+def test_a_refused_launch_goes_back_only_to_a_page_of_ours(scientist, committed):
+    closed = make_experiment()
+    page = scientist.get(DEMO_DOI_PAGE).text
+    form = {"experiment": closed.pk, "back": "https://evil.example/phish",
+            "image": re.search(r'name="image">\s*<option value="(\d+)"', page)[1],
+            "flavour": re.search(r'name="flavour">\s*<option value="(\d+)"', page)[1]}
+    answer = scientist.post_form(DEMO_DOI_PAGE, "/instances/launch", form)
+    assert answer.url == scientist.base_url + "/"
+    assert f"You may not read the data of {closed.proposal_id}." in answer.text

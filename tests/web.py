@@ -84,6 +84,12 @@ class WebUser:
         path = url.removeprefix(self.base_url)
         return self.post_form(path, path, {})
 
+    def delete_instance(self, uuid, wait=True):
+        """Press Delete on the instance page; with `wait`, until the instance is DELETED."""
+        self.post_form(f"/instances/{uuid}/", f"/instances/{uuid}/delete", {})
+        if wait:
+            self.wait_for_state(uuid, "DELETED")
+
     def open_desktop(self, uuid, origin=None, cookie=None, server=None):
         """An RFB session through the desktop proxy, as noVNC in this user's browser opens it;
         `server` is another ASGI process's URL, for tests with more than one."""

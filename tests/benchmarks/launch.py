@@ -41,7 +41,7 @@ def one_launch(user):
     uuid, _ = user.launch_from_doi()
     state = wait_for(user, uuid, {"ACTIVE", "ERROR"})
     elapsed = time.perf_counter() - started
-    user.post_form(f"/instances/{uuid}/", f"/instances/{uuid}/delete", {})
+    user.delete_instance(uuid, wait=False)
     wait_for(user, uuid, {"DELETED", "ERROR"})
     return elapsed if state == "ACTIVE" else None
 

@@ -22,8 +22,7 @@ def one_run(user):
     with user.open_desktop(uuid) as desktop:
         assert non_blank(desktop.framebuffer())
     frame = time.perf_counter()
-    user.post_form(f"/instances/{uuid}/", f"/instances/{uuid}/delete", {})
-    user.wait_for_state(uuid, "DELETED")
+    user.delete_instance(uuid)
     return {"launch_to_active_s": active - started, "launch_to_first_frame_s": frame - started}
 
 

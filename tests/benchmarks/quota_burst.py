@@ -89,7 +89,7 @@ def clean_up(sessions, users, timeout=300):
         time.sleep(1)
     for instance in Instance.objects.filter(owner__in=[u for u, _ in users]).exclude(state__in=["DELETED", "DELETING"]):
         session = by_name[instance.owner.username]
-        session.post_form(f"/instances/{instance.uuid}/", f"/instances/{instance.uuid}/delete", {})
+        session.delete_instance(instance.uuid, wait=False)
 
 
 def main():

@@ -47,7 +47,7 @@ def launch():
         return uuid
     yield launch
     for user, uuid in launched:
-        user.post_form(f"/instances/{uuid}/", f"/instances/{uuid}/delete", {})
+        user.delete_instance(uuid, wait=False)
     for user, uuid in launched:
         user.wait_for_state(uuid, "DELETED")
 
@@ -311,5 +311,4 @@ def test_a_collaborator_who_may_not_read_the_data_is_refused(person):
             assert f"This desktop shows data you may not read (proposal {experiment.proposal_id})" in refusal.text
             assert refused(stranger, uuid) == 403
     finally:
-        owner.post_form(f"/instances/{uuid}/", f"/instances/{uuid}/delete", {})
-        owner.wait_for_state(uuid, "DELETED")
+        owner.delete_instance(uuid)

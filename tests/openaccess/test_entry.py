@@ -14,11 +14,6 @@ def scientist(stack, committed):
     return WebUser(stack.url, give_room(make_user()).username, "pw-for-tests")
 
 
-def delete(user, uuid):
-    user.post_form(f"/instances/{uuid}/", f"/instances/{uuid}/delete", {})
-    user.wait_for_state(uuid, "DELETED")
-
-
 def test_the_portal_link_preselects_what_the_user_may_read_and_names_the_rest(scientist, committed):
     member = get_user_model().objects.get(username=scientist.username)
     mine = make_experiment(members=[member], data_path="/pnfs/mine/p1")
@@ -40,7 +35,7 @@ def test_the_portal_link_preselects_what_the_user_may_read_and_names_the_rest(sc
     answer = scientist.post_form("/instances/new", "/instances/launch", form)
     uuid = re.search(r"/instances/([0-9a-f-]{36})/$", answer.url)[1]
     assert "/pnfs/mine/p1" in answer.text and "/pnfs/xfel.eu/exfel/archive/XFEL/raw/SPB/201701/p700000" in answer.text
-    delete(scientist, uuid)
+    scientist.delete_instance(uuid)
 
 
 def test_launch_goes_to_the_desktop_the_user_already_has_with_that_data(scientist):
@@ -52,7 +47,7 @@ def test_launch_goes_to_the_desktop_the_user_already_has_with_that_data(scientis
     second, _ = scientist.launch_from_doi(another=True)
     assert second != first
     for uuid in (first, second):
-        delete(scientist, uuid)
+        scientist.delete_instance(uuid)
 
 
 def test_a_refused_launch_goes_back_only_to_a_page_of_ours(scientist, committed):

@@ -25,7 +25,8 @@ ACTIONS = {"start": services.start, "stop": services.stop, "reboot": services.re
 
 @login_required
 def home(request):
-    instances = Instance.objects.filter(owner=request.user).exclude(state=State.DELETED)
+    instances = (Instance.objects.filter(owner=request.user).exclude(state=State.DELETED)
+                 .select_related("image", "flavour"))  # both shown on every card: one query, not 2N
     return render(request, "instances/home.html", {"instances": instances})
 
 

@@ -9,6 +9,11 @@ from tests.rfbclient import RfbClient
 DEMO_DOI_PAGE = "/doi/10.22003/XFEL.EU-DATA-700000-00"
 
 
+def preselected(html):
+    """The environment and size a launch form offers first."""
+    return {name: re.search(rf'name="{name}">\s*<option value="(\d+)"', html)[1] for name in ("image", "flavour")}
+
+
 class WebUser:
     def __init__(self, base_url, username=None, password=None):
         """Signed in as `username`, or anonymous without one."""
@@ -63,11 +68,7 @@ class WebUser:
         desktop even if the user has one with this data); return the instance's UUID and the
         instance page it led to."""
         page = self.get(doi_page).text
-        form = {name: re.search(pattern, page).group(1) for name, pattern in {
-            "image": r'name="image">\s*<option value="(\d+)"',
-            "flavour": r'name="flavour">\s*<option value="(\d+)"',
-            "experiment": r'name="experiment" value="(\d+)"',
-        }.items()}
+        form = {**preselected(page), "experiment": re.search(r'name="experiment" value="(\d+)"', page)[1]}
         answer = self.post_form(doi_page, "/instances/launch", {**form, **({"another": "1"} if another else {})})
         match = re.search(r"/instances/([0-9a-f-]{36})/$", answer.url)
         assert match, f"not taken to the instance page: {answer.url}"

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.factories import give_room, make_experiment, make_user
-from tests.web import DEMO_DOI_PAGE, WebUser
+from tests.web import DEMO_DOI_PAGE, WebUser, preselected
 
 
 @pytest.fixture
@@ -30,8 +30,7 @@ def test_the_portal_link_preselects_what_the_user_may_read_and_names_the_rest(sc
         assert f"<code>{name}</code>: {why}." in page.text
     assert "/pnfs/closed/p2" not in page.text
 
-    form = {"experiment": checked, "image": re.search(r'name="image">\s*<option value="(\d+)"', page.text)[1],
-            "flavour": re.search(r'name="flavour">\s*<option value="(\d+)"', page.text)[1]}
+    form = {"experiment": checked, **preselected(page.text)}
     answer = scientist.post_form("/instances/new", "/instances/launch", form)
     uuid = re.search(r"/instances/([0-9a-f-]{36})/$", answer.url)[1]
     assert "/pnfs/mine/p1" in answer.text and "/pnfs/xfel.eu/exfel/archive/XFEL/raw/SPB/201701/p700000" in answer.text
@@ -53,9 +52,7 @@ def test_launch_goes_to_the_desktop_the_user_already_has_with_that_data(scientis
 def test_a_refused_launch_goes_back_only_to_a_page_of_ours(scientist, committed):
     closed = make_experiment()
     page = scientist.get(DEMO_DOI_PAGE).text
-    form = {"experiment": closed.pk, "back": "https://evil.example/phish",
-            "image": re.search(r'name="image">\s*<option value="(\d+)"', page)[1],
-            "flavour": re.search(r'name="flavour">\s*<option value="(\d+)"', page)[1]}
+    form = {"experiment": closed.pk, "back": "https://evil.example/phish", **preselected(page)}
     answer = scientist.post_form(DEMO_DOI_PAGE, "/instances/launch", form)
     assert answer.url == scientist.base_url + "/"
     assert f"You may not read the data of {closed.proposal_id}." in answer.text

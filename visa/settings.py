@@ -197,8 +197,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))  # nginx serves it
-# noVNC comes from the npm registry (package.json) and is served as static files.
-STATICFILES_DIRS = [BASE_DIR / "visa" / "static", ("novnc", BASE_DIR / "node_modules" / "@novnc" / "novnc")]
+# Front-end packages come from npm (package-lock.json) and are served as our own static files: no CDN.
+_npm = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    BASE_DIR / "visa" / "static",
+    ("novnc", _npm / "@novnc" / "novnc"),
+    ("pico", _npm / "@picocss" / "pico" / "css"),
+    ("htmx", _npm / "htmx.org" / "dist"),
+    ("htmx", _npm / "htmx-ext-ws" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -49,6 +49,11 @@ class InstanceQuerySet(models.QuerySet):
     def live(self):
         return self.filter(state__in=LIVE)
 
+    def visible_to(self, user):
+        """The instances on a user's home page: owned or shared with them, not yet deleted."""
+        shared = models.Q(members__user=user)
+        return self.filter(models.Q(owner=user) | shared).exclude(state=State.DELETED).distinct()
+
 
 class Instance(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from openaccess.policy import can_read
 from quotas import services as quotas
 
+from . import live
 from .models import Instance, InstanceEvent
 from .states import State, check
 
@@ -35,6 +36,7 @@ def transition(instance, new_state, actor, reason="", only_from=None, **fields):
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save()
+        live.announce(locked)
     instance.refresh_from_db()
     return instance
 
@@ -82,6 +84,7 @@ def launch(user, experiments, image, flavour, name=""):
             actor=user.username, reason="launched",
         )
         transaction.on_commit(lambda: advance.delay(instance.pk))
+        live.announce(instance)
     return instance
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from openaccess.policy import can_read, is_open
 
+from . import live
 from .models import AccessRequest, DesktopSession, Instance, InstanceMember, Role, ShareToken
 from .states import State
 
@@ -89,9 +90,9 @@ def _guest_token(session, instance):
     return token if token and settings.VISA_OPEN_DATA_GUESTS else None
 
 
-def guest_role(request, instance):
-    """The role of an anonymous visitor admitted through a link (GUEST), or None."""
-    return Role.GUEST if _guest_token(request.session, instance) else None
+def page_role(user, session, instance):
+    """The visitor's role on the instance's page: a member's, a link guest's (GUEST), or None."""
+    return role_of(instance, user) or (Role.GUEST if _guest_token(session, instance) else None)
 
 
 def _check_data(user, instance):
@@ -238,16 +239,19 @@ def owner_connected(instance):
 
 
 def open_session(access, channel_name):
-    return DesktopSession.objects.create(
+    session = DesktopSession.objects.create(
         instance=access.instance, user_id=access.user_id, name=access.name, role=access.role,
         token_id=access.token_id, session_key=access.session_key, channel_name=channel_name,
-    ).pk
+    )
+    live.announce(access.instance)  # who is connected is on the instance's page
+    return session.pk
 
 
 def close_session(session_id):
     """End a session; when it was the owner's last, apply the operator's owner-leaves setting."""
     session = DesktopSession.objects.select_related("instance").get(pk=session_id)
     DesktopSession.objects.filter(pk=session_id).update(ended_at=timezone.now())
+    live.announce(session.instance)
     if session.role != Role.OWNER or owner_connected(session.instance):
         return
     if settings.VISA_OWNER_LEAVES == "lock":

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -20,14 +21,40 @@ from .states import IllegalTransition, State
 
 # The buttons a resting instance offers besides Delete; services decide what is allowed.
 BUTTONS = {State.ACTIVE: ["stop", "reboot"], State.STOPPED: ["start"]}
+# The building steps the instance page shows, in order.
+STEPS = [(State.PENDING, "Queued"), (State.BUILDING, "Building"), (State.STARTING, "Starting"), (State.ACTIVE, "Ready")]
+
+
+def progress(instance):
+    """The building steps as (state, label, "done" | "current" | "") for the instance's state."""
+    order = [state for state, _ in STEPS]
+    at = order.index(instance.state) if instance.state in order else -1
+    return [(state, label, "done" if i < at or instance.state == State.ACTIVE else "current" if i == at else "")
+            for i, (state, label) in enumerate(STEPS)]
 ACTIONS = {"start": services.start, "stop": services.stop, "reboot": services.reboot, "delete": services.delete}
 
 
 @login_required
 def home(request):
-    instances = (Instance.objects.filter(owner=request.user).exclude(state=State.DELETED)
+    return render(request, "instances/home.html", _home_context(request.user))
+
+
+def _home_context(user):
+    instances = (Instance.objects.visible_to(user)
                  .select_related("image", "flavour"))  # both shown on every card: one query, not 2N
-    return render(request, "instances/home.html", {"instances": instances})
+    return {"instances": instances, "user": user}
+
+
+def home_fragment(user):
+    """The home page's live part, re-rendered for LiveConsumer when one of its instances changes."""
+    return render_to_string("instances/_home_live.html", _home_context(user))
+
+
+def instance_fragment(user, session, uuid):
+    """The instance page's live part (state, progress, reason), re-rendered for LiveConsumer."""
+    instance = Instance.objects.select_related("image", "flavour").get(uuid=uuid)
+    return render_to_string("instances/_status.html", {
+        "instance": instance, "role": sharing.page_role(user, session, instance), "steps": progress(instance)})
 
 
 @login_required
@@ -70,7 +97,7 @@ def _own_instance(request, uuid):
 def _visible_instance(request, uuid):
     """The instance and the visitor's role on it (None for support staff, who may ask for access)."""
     instance = get_object_or_404(Instance.objects.select_related("image", "flavour"), uuid=uuid)
-    role = sharing.role_of(instance, request.user) or sharing.guest_role(request, instance)
+    role = sharing.page_role(request.user, request.session, instance)
     if role is None and not request.user.is_staff:
         raise Http404("No such instance")
     return instance, role
@@ -83,6 +110,7 @@ def detail(request, uuid):
     return render(request, "instances/detail.html", {
         "instance": instance,
         "role": role,
+        "steps": progress(instance),
         "is_owner": role == Role.OWNER,
         "asked": role is None and instance.access_requests.filter(user=request.user, answer="").exists(),
         "mounts": cloudinit.data_mounts(instance),

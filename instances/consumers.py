@@ -14,6 +14,7 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 
 from . import live, rfb, services, sharing, views
 from .models import Instance
@@ -28,7 +29,7 @@ CLOSE_DESKTOP_UNAVAILABLE = 4502
 
 
 class DesktopConsumer(AsyncWebsocketConsumer):
-    access = vm = relay = session_id = None
+    access = vm = relay = session_id = heartbeat = None
     activity_recorded = float("-inf")  # monotonic time of the last record_activity
 
     async def record_activity(self):
@@ -62,6 +63,7 @@ class DesktopConsumer(AsyncWebsocketConsumer):
         await self.accept(subprotocol)
         self.room_locked = instance.room_locked
         self.session_id = await database_sync_to_async(sharing.open_session)(self.access, self.channel_name)
+        self.heartbeat = asyncio.create_task(self.beat())
         await self.channel_layer.group_add(sharing.instance_group(instance.uuid), self.channel_name)
         await self.record_activity()
         self.handshake = rfb.BrowserHandshake()
@@ -115,6 +117,15 @@ class DesktopConsumer(AsyncWebsocketConsumer):
             return
         await self.close(code=CLOSE_DESKTOP_UNAVAILABLE, reason="The desktop closed the connection.")
 
+    async def beat(self):
+        """Tell the database this connection is alive (`sharing.end_lost_sessions`)."""
+        while True:
+            await asyncio.sleep(settings.VISA_SESSION_HEARTBEAT)
+            try:
+                await database_sync_to_async(sharing.session_alive)(self.session_id)
+            except DatabaseError as error:  # the next beat may get through; three missed end the session
+                log.warning("desktop session %s: heartbeat not recorded: %s", self.session_id, error)
+
     # Control messages from sharing.py, over the channel layer.
 
     async def desktop_close(self, message):
@@ -133,6 +144,7 @@ class DesktopConsumer(AsyncWebsocketConsumer):
         if self.vm is not None:
             self.vm.close()
         if self.session_id is not None:
+            self.heartbeat.cancel()
             await self.channel_layer.group_discard(sharing.instance_group(self.access.instance.uuid),
                                                    self.channel_name)
             await database_sync_to_async(sharing.close_session)(self.session_id)

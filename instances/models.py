@@ -217,6 +217,7 @@ class DesktopSession(models.Model):
                                    help_text="A guest without account's session, whose access a kick ends")
     channel_name = models.CharField(max_length=200, help_text="The proxy connection's channel, for kicking it")
     started_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(default=timezone.now, help_text="The proxy connection's last heartbeat")
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from . import cloud
+from . import cloud, sharing
 from .lifecycle import TRANSIENT
 from .models import Instance
 from .services import transition
@@ -34,6 +34,9 @@ def reconcile():
         if not mine:
             log.info("reconcile: another run is under way")
             return
+        lost = sharing.end_lost_sessions()  # before the cloud, which may not answer
+        if lost:
+            log.info("reconcile: ended %d desktop sessions of a process that died", lost)
         listed_at = timezone.now()
         try:
             conn = cloud.connect()

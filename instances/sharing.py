@@ -6,6 +6,7 @@ it runs: to the instance's group (lock, owner left) or to each connection's own 
 its DesktopSession row (kick, revoke).
 """
 import hashlib
+from datetime import timedelta
 import secrets
 from importlib import import_module
 from dataclasses import dataclass
@@ -258,6 +259,21 @@ def close_session(session_id):
         set_room_lock(session.instance, True)
     else:
         _send_group(instance_group(session.instance.uuid), {"type": "desktop.owner_left"})
+
+
+def session_alive(session_id):
+    DesktopSession.objects.filter(pk=session_id).update(seen_at=timezone.now())
+
+
+def end_lost_sessions():
+    """End the sessions whose proxy connection stopped beating (its ASGI process died), so that
+    they no longer count as connected; they end when they were last seen."""
+    silent = timezone.now() - timedelta(seconds=3 * settings.VISA_SESSION_HEARTBEAT)
+    lost = DesktopSession.objects.filter(ended_at=None, seen_at__lt=silent).select_related("instance")
+    for session in lost:
+        DesktopSession.objects.filter(pk=session.pk).update(ended_at=session.seen_at)
+        live.announce(session.instance)
+    return len(lost)
 
 
 def _live_channels(sessions):

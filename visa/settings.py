@@ -256,6 +256,9 @@ VISA_INACTIVITY_HOURS = float(os.environ.get("VISA_INACTIVITY_HOURS", str(4 * 24
 VISA_LIFETIME_WARNING_HOURS = float(os.environ.get("VISA_LIFETIME_WARNING_HOURS", "48"))
 VISA_INACTIVITY_WARNING_HOURS = float(os.environ.get("VISA_INACTIVITY_WARNING_HOURS", "24"))
 VISA_ACTIVITY_THROTTLE = float(os.environ.get("VISA_ACTIVITY_THROTTLE", "60"))  # seconds between activity writes
+# Each desktop connection says it is alive this often; the reconciler ends the sessions of an ASGI
+# process that died (three beats missed), so they no longer count as connected.
+VISA_SESSION_HEARTBEAT = float(os.environ.get("VISA_SESSION_HEARTBEAT", "60"))
 VISA_SITE_URL = os.environ.get("VISA_SITE_URL", "http://127.0.0.1:8000")  # for links in e-mails
 # Facility storage the VMs mount experiment data from, read-only.
 # How VMs mount data: "nfs" (NFS 4.1 from dCache) or "webdav" (dCache's WebDAV door with a

@@ -28,6 +28,14 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_DESKTOP_UNAVAILABLE = 4502
 
 
+PENDING = set()  # owner_gone tasks, which outlive the connection that started them
+
+
+async def owner_gone(instance_id):
+    await asyncio.sleep(settings.VISA_OWNER_GRACE)
+    await database_sync_to_async(sharing.owner_left)(instance_id)
+
+
 class DesktopConsumer(AsyncWebsocketConsumer):
     access = vm = relay = session_id = heartbeat = None
     activity_recorded = float("-inf")  # monotonic time of the last record_activity
@@ -147,7 +155,10 @@ class DesktopConsumer(AsyncWebsocketConsumer):
             self.heartbeat.cancel()
             await self.channel_layer.group_discard(sharing.instance_group(self.access.instance.uuid),
                                                    self.channel_name)
-            await database_sync_to_async(sharing.close_session)(self.session_id)
+            if await database_sync_to_async(sharing.close_session)(self.session_id):
+                grace = asyncio.create_task(owner_gone(self.access.instance.pk))
+                PENDING.add(grace)  # the loop keeps only weak references to tasks
+                grace.add_done_callback(PENDING.discard)
 
 
 class LiveConsumer(AsyncWebsocketConsumer):

@@ -249,16 +249,23 @@ def open_session(access, channel_name):
 
 
 def close_session(session_id):
-    """End a session; when it was the owner's last, apply the operator's owner-leaves setting."""
+    """End a session; True when it was the owner's last (then `owner_left` follows a grace period)."""
     session = DesktopSession.objects.select_related("instance").get(pk=session_id)
     DesktopSession.objects.filter(pk=session_id).update(ended_at=timezone.now())
     live.announce(session.instance)
-    if session.role != Role.OWNER or owner_connected(session.instance):
+    return session.role == Role.OWNER and not owner_connected(session.instance)
+
+
+def owner_left(instance_id):
+    """Apply the operator's owner-leaves setting, unless the owner came back meanwhile (a reload
+    of their page is a new connection seconds later, and must not end everyone else's)."""
+    instance = Instance.objects.get(pk=instance_id)
+    if owner_connected(instance):
         return
     if settings.VISA_OWNER_LEAVES == "lock":
-        set_room_lock(session.instance, True)
+        set_room_lock(instance, True)
     else:
-        _send_group(instance_group(session.instance.uuid), {"type": "desktop.owner_left"})
+        _send_group(instance_group(instance.uuid), {"type": "desktop.owner_left"})
 
 
 def session_alive(session_id):

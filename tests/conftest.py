@@ -76,6 +76,7 @@ class Stack:
             "VISA_EXPIRY_PERIOD": "1",
             "VISA_STUCK_AFTER": "3",
             "VISA_POLL_INTERVAL": "0.1",
+            "VISA_OWNER_GRACE": "0.5",
             "VISA_CLOUD_TIMEOUT": "3",
             "VISA_CLOUD_BACKOFF": "0.1",
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",

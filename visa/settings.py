@@ -288,6 +288,7 @@ LOGGING = {
 # Desktop sharing. When the owner's last desktop connection closes: "disconnect" everyone else (and
 # admit nobody until the owner is back) or "lock" the room so users only watch.
 VISA_OWNER_LEAVES = os.environ.get("VISA_OWNER_LEAVES", "disconnect")
+VISA_OWNER_GRACE = float(os.environ.get("VISA_OWNER_GRACE", "10"))  # seconds an owner has to come back (reload)
 if VISA_OWNER_LEAVES not in ("disconnect", "lock"):
     raise ImproperlyConfigured("VISA_OWNER_LEAVES must be 'disconnect' or 'lock'")
 # Whether a view-only link to an instance with only open data admits people without an account.

@@ -229,6 +229,20 @@ def test_when_the_owner_leaves_everyone_is_disconnected(owner, person, launch):
     assert watching.close_reason == (4401, "The owner left the desktop.")
 
 
+def test_an_owner_who_reloads_the_page_disconnects_nobody(owner, person, launch):
+    uuid = launch(owner)
+    viewer = person()
+    viewer.join(owner.share(uuid))
+    with owner.open_desktop(uuid) as owning:
+        owning.framebuffer()
+        watching = viewer.open_desktop(uuid)
+    with owner.open_desktop(uuid) as owning_again:  # within the grace period (VISA_OWNER_GRACE)
+        time.sleep(1)
+        assert non_blank(owning_again.framebuffer())
+        assert non_blank(watching.framebuffer())  # still connected
+    watching.close()
+
+
 def test_support_asks_for_access_and_the_owner_admits_them(owner, person, desktop):
     support = person(staff=True)
     page = support.get(f"/instances/{desktop}/")

@@ -1,7 +1,8 @@
 """Bring the database and the cloud into agreement; run periodically by Celery beat.
 
 Servers visa made carry their instance's UUID in their metadata. A server whose instance is not
-live is an orphan and is deleted; a live instance whose server vanished goes to ERROR; one in a
+live is an orphan and is deleted; a live instance whose server vanished goes to ERROR; one whose
+server was stopped or started in the cloud itself (not by visa) takes the server's state; one in a
 transient state whose task stopped (a worker killed, a message lost) is driven again; one in
 UNKNOWN gets its real state back once the cloud answers. Instances that changed after the
 servers were listed are left for the next run. One run at a time (an advisory lock on
@@ -96,6 +97,12 @@ def _check(instance, server):
                    only_from=[instance.state])
     elif server is not None and server.status == "ERROR" and instance.state in (State.ACTIVE, State.STOPPED):
         transition(instance, State.ERROR, RECONCILER, f"The virtual machine failed: {cloud.fault_of(server)}",
+                   only_from=[instance.state])
+    elif server is not None and instance.state in (State.ACTIVE, State.STOPPED) \
+            and RESTING.get(server.status, instance.state) != instance.state:
+        # Someone stopped or started the server in the cloud itself (an operator, the host): adopt it.
+        how = "stopped" if server.status == "SHUTOFF" else "started"
+        transition(instance, RESTING[server.status], RECONCILER, f"The virtual machine was {how} outside visa.",
                    only_from=[instance.state])
 
 

@@ -115,6 +115,22 @@ def test_servers_that_vanish_or_break_behind_visas_back_are_reported(cloud, scie
     eventually(lambda: not servers_of(cloud, broken), timeout=5)  # no longer live: its server is removed
 
 
+def test_a_server_stopped_or_started_in_the_cloud_itself_is_adopted(cloud, scientist):
+    uuid, _ = scientist.launch_from_doi(another=True)
+    scientist.wait_for_state(uuid, "ACTIVE")
+    server = servers_of(cloud, uuid)[0]["id"]
+    conn = cloud.connect()
+
+    conn.compute.stop_server(server)  # an operator, in the cloud's own tools
+    eventually(lambda: state(uuid) == "STOPPED", timeout=10)  # reconcile period: 1 s
+    assert "The virtual machine was stopped outside visa." in scientist.get(f"/instances/{uuid}/").text
+    conn.compute.start_server(server)
+    eventually(lambda: state(uuid) == "ACTIVE", timeout=10)
+    with scientist.open_desktop(uuid) as desktop:
+        assert desktop.width > 0
+    scientist.delete_instance(uuid)
+
+
 def test_one_reconciliation_at_a_time(stack, cloud, committed):
     from django.db import connection
 

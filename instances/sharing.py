@@ -6,6 +6,8 @@ it runs: to the instance's group (lock, owner left) or to each connection's own 
 its DesktopSession row (kick, revoke).
 """
 import hashlib
+import logging
+import smtplib
 from datetime import timedelta
 import secrets
 from importlib import import_module
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +27,7 @@ from . import live
 from .models import AccessRequest, DesktopSession, Instance, InstanceMember, Role, ShareToken
 from .states import State
 
+log = logging.getLogger(__name__)
 GUEST_SESSION_KEY = "visa_guest_tokens"  # {instance uuid: token id} for guests without an account
 CONTROLLERS = (Role.OWNER, Role.SUPPORT)
 
@@ -131,6 +135,24 @@ def create_token(instance, by, role, label="", expires_at=None, max_uses=None, e
         expires_at=expires_at, max_uses=1 if email else max_uses, email=email,
     )
     return token, secret
+
+
+def email_invitation(token, url):
+    """Send an invitation's link to its address; False when the mail server would not take it
+    (the owner has the link on their page and can pass it on)."""
+    owner = token.created_by.get_full_name() or token.created_by.username
+    access = "watch" if token.view_only else "work on"
+    try:
+        send_mail(
+            f"visa: {owner} invites you to a shared desktop",
+            f"{owner} invites you to {access} the desktop “{token.instance.name}” with them.\n\n"
+            f"Open this link to join (it works once, for {token.email}): {url}\n",
+            None, [token.email], fail_silently=False,
+        )
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("invitation %s not e-mailed: %s", token.pk, error)
+        return False
+    return True
 
 
 def join(secret, request):

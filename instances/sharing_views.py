@@ -82,8 +82,9 @@ def create_link(request, uuid):
         instance, request.user, role, label=form.get("label", "").strip()[:100],
         expires_at=timezone.now() + datetime.timedelta(hours=hours), max_uses=max_uses, email=email,
     )
-    return JsonResponse({"url": request.build_absolute_uri(reverse("join", args=[secret])),
-                         "link": _link_json(token)}, status=201)
+    url = request.build_absolute_uri(reverse("join", args=[secret]))
+    emailed = sharing.email_invitation(token, url) if email else False
+    return JsonResponse({"url": url, "link": _link_json(token), "emailed": emailed}, status=201)
 
 
 @login_required

@@ -182,9 +182,11 @@ def test_a_token_for_one_instance_never_opens_another(owner, person, desktop, la
             assert non_blank(watching.framebuffer())
 
 
-def test_an_invitation_is_for_one_named_person_once(owner, person, desktop):
+def test_an_invitation_is_e_mailed_and_is_for_one_named_person_once(stack, owner, person, desktop):
     invited, stranger = person(), person()
     link = owner.share(desktop, email=f"{invited.username}@visa.test")
+    mail = next(m for m in stack.mails() if f"To: {invited.username}@visa.test" in m)
+    assert "invites you to watch the desktop" in mail and link in mail
     refusal = stranger.join(link)
     assert refusal.status_code == 410 and "This invitation is for someone else." in refusal.text
     assert invited.join(link).url.endswith(f"/instances/{desktop}/")

@@ -12,8 +12,9 @@ from openaccess.policy import can_read
 from quotas import services as quotas
 
 from . import live
-from .models import Instance, InstanceEvent
-from .states import State, check
+from .models import Instance, InstanceEvent, Role
+from .sharing import role_of
+from .states import LIVE, State, check
 
 
 def transition(instance, new_state, actor, reason="", only_from=None, **fields):
@@ -58,6 +59,57 @@ def running_with(user, experiments):
     for experiment in experiments:
         instances = instances.filter(experiments=experiment)
     return instances.first() if experiments else None
+
+
+# Desktops whose data may change: those that live and are not on their way out.
+DATA_CHANGEABLE = [state for state in LIVE if state != State.DELETING]
+
+
+def attachable(user, experiments):
+    """The user's desktops that lack some of these experiments and could still get them."""
+    instances = Instance.objects.filter(owner=user, state__in=DATA_CHANGEABLE)
+    for experiment in experiments:
+        instances = instances.exclude(pk__in=experiment.instances.values("pk"))
+    return list(instances) if experiments else []
+
+
+def _data_change(user, instance, verb):
+    """Check that `user` may change which data `instance` has: its owner or a user of it, while it
+    lives; return the instance locked for the change. Raises PermissionDenied."""
+    if role_of(instance, user) not in (Role.OWNER, Role.USER):
+        raise PermissionDenied(f"Only the owner and users of “{instance.name}” may {verb} data.")
+    locked = Instance.objects.select_for_update().get(pk=instance.pk)
+    if locked.state not in DATA_CHANGEABLE:
+        raise PermissionDenied(f"“{instance.name}” is deleted: launch a new desktop instead.")
+    return locked
+
+
+def attach(user, instance, experiment):
+    """Attach an experiment's data to a desktop that runs (or will): its mount agent mounts it within
+    VISA_AGENT_POLL_SECONDS. Both the user and the owner must be allowed to read it, since the VM
+    mounts it for the owner. Returns False if it was attached already. Raises PermissionDenied."""
+    for reader in {user, instance.owner}:
+        if not can_read(reader, experiment):
+            whose = "You" if reader == user else f"The owner of “{instance.name}”"
+            raise PermissionDenied(f"{whose} may not read the data of {experiment.proposal_id}.")
+    with transaction.atomic():
+        locked = _data_change(user, instance, "attach")
+        if locked.experiments.filter(pk=experiment.pk).exists():
+            return False
+        locked.experiments.add(experiment)
+        note(locked, user.username, f"attached the data of {experiment.proposal_id}")
+    return True
+
+
+def detach(user, instance, experiment):
+    """Take an experiment's data off a desktop: its mount agent unmounts it. False if it was not attached."""
+    with transaction.atomic():
+        locked = _data_change(user, instance, "detach")
+        if not locked.experiments.filter(pk=experiment.pk).exists():
+            return False
+        locked.experiments.remove(experiment)
+        note(locked, user.username, f"detached the data of {experiment.proposal_id}")
+    return True
 
 
 def launch(user, experiments, image, flavour, name=""):

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import api, sharing_views, views
+from . import agent, api, sharing_views, views
 
 router = SimpleRouter()
 router.register("api/instances", api.InstanceViewSet, basename="api-instance")
@@ -15,6 +15,9 @@ urlpatterns = [
     *[path(f"instances/<uuid:uuid>/{action}", views.act, {"action": action}, name=f"instance-{action}")
       for action in views.ACTIONS],
     path("instances/<uuid:uuid>/extend", views.extend, name="instance-extend"),
+    path("instances/<uuid:uuid>/attach", views.attach, name="instance-attach"),
+    path("instances/<uuid:uuid>/detach", views.detach, name="instance-detach"),
+    path("api/agent/mounts", agent.mounts, name="agent-mounts"),
     path("instances/<uuid:uuid>/sharing", sharing_views.overview, name="sharing"),
     path("instances/<uuid:uuid>/links", sharing_views.create_link, name="link-create"),
     path("instances/<uuid:uuid>/links/<int:pk>/revoke", sharing_views.revoke_link, name="link-revoke"),

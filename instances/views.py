@@ -85,7 +85,8 @@ def new(request):
     experiments, left_out = entry.resolve(
         request.user, entry.names(request.GET.get("dois")), entry.names(request.GET.get("proposals")))
     context = {"experiments": experiments, "left_out": left_out,
-               "running": services.running_with(request.user, experiments)}
+               "running": services.running_with(request.user, experiments),
+               "attachable": services.attachable(request.user, experiments)}
     context.update(launch_choices(request.user, purpose_of(request.user, experiments)))
     return render(request, "instances/new.html", context)
 
@@ -113,7 +114,8 @@ def detail(request, uuid):
         "steps": progress(instance),
         "is_owner": role == Role.OWNER,
         "asked": role is None and instance.access_requests.filter(user=request.user, answer="").exists(),
-        "mounts": cloudinit.data_mounts(instance),
+        "mounts": [(e, cloudinit.mount_point(e)) for e in cloudinit.mounted_experiments(instance)],
+        "changes_data": role in (Role.OWNER, Role.USER) and instance.state in services.DATA_CHANGEABLE,
         "events": instance.events.all(),
         "actions": BUTTONS.get(instance.state, []),
         "extension_form": ExtensionForm() if instance.state in expiry.EXPIRING else None,
@@ -140,6 +142,40 @@ def act(request, uuid, action):
     if action == "delete":
         messages.success(request, f"“{instance.name}” is being deleted.")
         return redirect("home")
+    return redirect("instance", uuid=instance.uuid)
+
+
+@login_required
+@require_POST
+def attach(request, uuid):
+    """Open data in a desktop the user has: attach it; the VM's agent mounts it within seconds."""
+    instance, _ = _visible_instance(request, uuid)
+    experiments = list(Experiment.objects.filter(pk__in=request.POST.getlist("experiment")))
+    if not experiments:
+        raise Http404("No such experiment")
+    try:
+        for experiment in experiments:
+            services.attach(request.user, instance, experiment)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+        return redirect("instance", uuid=instance.uuid)
+    points = ", ".join(cloudinit.mount_point(e) for e in experiments)
+    when = "when you start it" if instance.state in (State.STOPPING, State.STOPPED) else "within seconds"
+    messages.success(request, f"The data will appear on this desktop under {points} {when}.")
+    return redirect("instance", uuid=instance.uuid)
+
+
+@login_required
+@require_POST
+def detach(request, uuid):
+    instance, _ = _visible_instance(request, uuid)
+    experiment = get_object_or_404(Experiment, pk=request.POST.get("experiment"))
+    try:
+        services.detach(request.user, instance, experiment)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{cloudinit.mount_point(experiment)} is unmounted within seconds.")
     return redirect("instance", uuid=instance.uuid)
 
 

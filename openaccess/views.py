@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from instances.models import Flavour, Image
-from instances.services import running_with
+from instances.services import attachable, running_with
 from quotas.services import launch_choices, purpose_of
 
 from . import dois, search
@@ -39,6 +39,8 @@ def doi_landing(request, doi):
     if may_read:  # the environments and sizes the user's quota allows, and the quota
         context.update(launch_choices(request.user, purpose_of(request.user, [experiment])))
         context["running"] = running_with(request.user, [experiment])
+        context["attachable"] = attachable(request.user, [experiment])
+        context["experiment_list"] = [experiment]
     return render(request, "openaccess/doi.html", context, status=status)
 
 

@@ -270,6 +270,10 @@ VISA_DCACHE_WEBDAV_URL = os.environ.get("VISA_DCACHE_WEBDAV_URL", "http://127.0.
 VISA_DCACHE_USERNAME = os.environ.get("VISA_DCACHE_USERNAME", "visa")
 VISA_DCACHE_PASSWORD = os.environ.get("VISA_DCACHE_PASSWORD", "devcloud")
 VISA_DATA_MOUNT_ROOT = os.environ.get("VISA_DATA_MOUNT_ROOT", "/data")
+# The mount agent in each VM asks visa at this URL every VISA_AGENT_POLL_SECONDS which data it
+# should have mounted (data attached to a running desktop appears within that time).
+VISA_AGENT_URL = os.environ.get("VISA_AGENT_URL", VISA_SITE_URL)
+VISA_AGENT_POLL_SECONDS = float(os.environ.get("VISA_AGENT_POLL_SECONDS", "5"))
 
 # E-mail: printed on the console unless configured (EMAIL_BACKEND, EMAIL_HOST, ...).
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

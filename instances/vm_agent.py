@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""visa's mount agent. It runs inside each VM, not in visa: cloud-init writes this file to the
+VM (instances/cloudinit.py) with a systemd unit that keeps it running.
+
+Every few seconds it asks visa which experiments' data this VM should have mounted, now
+(GET <url> with the instance's agent token), and makes it so: it mounts what is new and
+unmounts what is gone, such as data attached to a running desktop or data the owner may no
+longer read. When visa cannot be reached or refuses, it keeps what is mounted.
+Standard library only: it runs on the image's python3, which cloud-init itself needs.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+CONFIG_PATH = "/etc/visa/agent.json"  # url, token, root (of the mount points), interval (seconds)
+RCLONE_CONFIGS = "/etc/visa/rclone.d"
+
+
+class Refused(Exception):
+    """visa answered with an error: a wrong token (401), an instance that is gone (403), ..."""
+
+
+def fetch(config, etag=None):
+    """(etag, mounts) from visa, or None when the mounts did not change since `etag`.
+    Each mount is a dict: path (on dCache), point, and how to mount it (type nfs4: source and
+    options; type webdav: url and bearer_token, a read-only macaroon)."""
+    headers = {"Authorization": f"Bearer {config['token']}", "Accept": "application/json"}
+    if etag:
+        headers["If-None-Match"] = etag
+    request = urllib.request.Request(config["url"], headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.headers.get("ETag"), json.load(answer)["mounts"]
+    except urllib.error.HTTPError as error:
+        if error.code == 304:
+            return None
+        raise Refused(f"visa answered {error.code}: {error.read(500).decode(errors='replace')}") from None
+
+
+def mounted(root):
+    """The mount points under `root` that are mounted now."""
+    with open("/proc/mounts") as table:
+        points = [line.split()[1].replace("\\040", " ") for line in table]
+    return {point for point in points if point.startswith(root.rstrip("/") + "/")}
+
+
+def mount(entry):
+    os.makedirs(entry["point"], exist_ok=True)
+    if entry["type"] == "nfs4":
+        command = ["mount", "-t", "nfs4", "-o", entry["options"], entry["source"], entry["point"]]
+    else:  # webdav: rclone, with the macaroon in a file only root reads
+        os.makedirs(RCLONE_CONFIGS, mode=0o700, exist_ok=True)
+        config = os.path.join(RCLONE_CONFIGS, os.path.basename(entry["point"]) + ".conf")
+        descriptor = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(f"[data]\ntype = webdav\nvendor = other\nurl = {entry['url']}\n"
+                       f"bearer_token = {entry['bearer_token']}\n")
+        command = ["rclone", "mount", "--read-only", "--daemon", "--allow-other", "--config", config,
+                   "data:", entry["point"]]
+    subprocess.run(command, check=True)
+
+
+def apply(mounts, root):
+    """Mount what is wanted and not mounted; unmount what is mounted under `root` and not wanted."""
+    wanted = {entry["point"]: entry for entry in mounts if entry["point"].startswith(root.rstrip("/") + "/")}
+    current = mounted(root)
+    for point, entry in wanted.items():
+        if point not in current:
+            mount(entry)
+            print(f"mounted {entry['path']} at {point}", flush=True)
+    for point in current - wanted.keys():
+        # lazily: a program that has a file open there keeps it; nothing new can be opened
+        subprocess.run(["umount", "--lazy", point], check=True)
+        print(f"unmounted {point}", flush=True)
+
+
+def main():
+    with open(CONFIG_PATH) as file:
+        config = json.load(file)
+    etag = None
+    while True:
+        try:
+            answer = fetch(config, etag)
+            if answer is not None:
+                apply(answer[1], config["root"])
+                etag = answer[0]  # only once applied: a failed mount is tried again next time
+        except (OSError, ValueError, KeyError, Refused, subprocess.CalledProcessError) as error:
+            print(f"visa-agent: {error}", file=sys.stderr, flush=True)
+        time.sleep(config["interval"])
+
+
+if __name__ == "__main__":
+    main()

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 HOST=${VISA_HOST:-127.0.0.1}
 PORT=${VISA_PORT:-8000}
+# Links in e-mails, and the address the VMs' mount agents ask which data to mount.
+export VISA_SITE_URL=${VISA_SITE_URL:-http://$HOST:$PORT}
 # A few files standing in for the demo experiment's data on dCache; the desktops list them.
 demo_data=var/dcache/pnfs/xfel.eu/exfel/archive/XFEL/raw/SPB/201701/p700000
 mkdir -p "$demo_data"/r0001 "$demo_data"/r0002

@@ -64,6 +64,7 @@ class Stack:
     beat=False runs the worker without beat (one beat per deployment)."""
 
     def __init__(self, tmp, devcloud_url, env=(), port=None, worker=True, beat=True):
+        port = port or free_port()
         self.env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
@@ -81,6 +82,9 @@ class Stack:
             "VISA_CLOUD_BACKOFF": "0.1",
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(tmp / "mail"),
+            # e-mails link here, and the VMs' mount agents ask here
+            "VISA_SITE_URL": f"http://127.0.0.1:{port}",
+            "VISA_AGENT_POLL_SECONDS": "2",
             **dict(env),
         }
         self.mail = tmp / "mail"
@@ -137,7 +141,8 @@ def _database_url():
 def devcloud(tmp_path_factory):
     from deploy.devcloud.testing import start_devcloud
 
-    cloud = start_devcloud(tmp_path_factory.mktemp("devcloud"), max_instances=50)
+    directory = tmp_path_factory.mktemp("devcloud")
+    cloud = start_devcloud(directory, max_instances=50, dcache_root=directory / "dcache")
     yield cloud
     cloud.stop()
 

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import catalogue, userdata
+from .agent import MountAgent
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class Cloud:
         self.quota = quota
         self._lock = threading.RLock()
         self._running = {}  # server id -> its desktop, for servers that are powered on
+        self._agents = {}  # server id -> its mount agent, for powered-on servers whose user data has one
+        self._mounts = {}  # server id -> what a powered-on server has mounted: (path, point, read-only?)
         self._timers = {}  # server id -> the timer that finishes its boot
         self._closed = False
         state = json.loads(self._state_path.read_text()) if self._state_path.exists() else {}
@@ -96,6 +99,11 @@ class Cloud:
 
     def get(self, server_id):
         return self._servers.get(server_id)
+
+    def mounts(self, server_id):
+        """What the server has mounted now: from its user data at boot, then as its agent says."""
+        with self._lock:
+            return self._mounts.get(server_id, [])
 
     def usage(self):
         with self._lock:
@@ -170,6 +178,8 @@ class Cloud:
             self._closed = True  # a boot timer that already fired must not start a desktop now
             for timer in self._timers.values():
                 timer.cancel()
+            for agent in self._agents.values():
+                agent.stop()
             for desktop in self._running.values():
                 desktop.close()
             self._running.clear()
@@ -207,17 +217,36 @@ class Cloud:
         if password is None:
             self._fail(server, "no VNC password in user data")
             return
+        mounts = userdata.mounts(server.user_data)
         try:
             self._running[server.id] = self.desktops.launch(
-                server.address, self.vnc_port, password, server.name, server.inputs, desktop_notice(server, self.door)
+                server.address, self.vnc_port, password, server.name, server.inputs,
+                desktop_notice(server.name, mounts, self.door),
             )
         except OSError as error:
             self._fail(server, f"VNC desktop did not start: {error}")
             return
+        self._mounts[server.id] = mounts
+        config = userdata.agent_config(server.user_data)
+        if config:
+            self._agents[server.id] = MountAgent(server.name, config, lambda now: self._remount(server.id, now))
         server.launched_at = server.launched_at or now()
         self._set_status(server, ACTIVE)
 
+    def _remount(self, server_id, mounts):
+        """The server's agent mounted and unmounted: the desktop shows what is there now."""
+        with self._lock:
+            if server_id not in self._running or self._mounts.get(server_id) == mounts:
+                return
+            self._mounts[server_id] = mounts
+            self._running[server_id].show(desktop_notice(self._servers[server_id].name, mounts, self.door))
+            log.info("server %s mounts %s", server_id, [point for _, point, _ in mounts])
+
     def _power_off(self, server):
+        agent = self._agents.pop(server.id, None)
+        if agent:
+            agent.stop()
+        self._mounts.pop(server.id, None)
         desktop = self._running.pop(server.id, None)
         if desktop:
             desktop.close()
@@ -245,11 +274,11 @@ class Cloud:
         os.replace(temporary, self._state_path)  # a crash never leaves half a state file
 
 
-def desktop_notice(server, door):
+def desktop_notice(name, mounts, door):
     """What the desktop shows its user: which server this is, the data it mounted and a few of
     the files there (from the door's local folder)."""
-    lines = [f"devcloud {server.name}", ""]
-    for path, point, read_only in userdata.mounts(server.user_data):
+    lines = [f"devcloud {name}", ""]
+    for path, point, read_only in mounts:
         lines.append(f"{point}  ({'read-only' if read_only else 'WRITABLE'})  from {path}")
         lines += [f"    {name}" for name in door.listing(path)]
     return "\n".join(lines if len(lines) > 2 else lines + ["No data mounted."])

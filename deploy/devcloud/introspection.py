@@ -1,5 +1,6 @@
 """Devcloud's own API for tests: what a real cloud would not tell, such as what reached a VM."""
 from . import userdata
+from .cloud import desktop_notice
 from .web import Reply, Routes
 
 routes = Routes()
@@ -25,6 +26,10 @@ def servers(request):
                     "vnc_port": cloud.vnc_port,
                     "vnc": cloud.desktops.name,
                     "user_data": userdata.decode(server.user_data),
+                    # What it has mounted now: from the user data at boot, then as its mount agent says.
+                    "mounts": [{"path": path, "point": point, "read_only": read_only}
+                               for path, point, read_only in cloud.mounts(server.id)],
+                    "notice": desktop_notice(server.name, cloud.mounts(server.id), cloud.door),
                     # Only the builtin VNC server counts the input messages it receives.
                     "inputs": counts(server) if cloud.desktops.name == "builtin" else None,
                 }

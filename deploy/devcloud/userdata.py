@@ -2,12 +2,14 @@
 import base64
 import binascii
 import configparser
+import json
 from urllib.parse import urlsplit
 
 import yaml
 
 VNC_PASSWORD_PATH = "/etc/visa/vnc-password"
 RCLONE_CONFIG_PATH = "/etc/visa/rclone.conf"
+AGENT_CONFIG_PATH = "/etc/visa/agent.json"
 
 
 def decode(user_data):
@@ -56,11 +58,25 @@ def mounts(user_data):
     return found
 
 
+def _file(user_data, path):
+    """The content of the file the cloud-config writes at `path`, or None."""
+    for entry in cloud_config(user_data).get("write_files") or []:
+        if isinstance(entry, dict) and entry.get("path") == path:
+            return str(entry.get("content", ""))
+    return None
+
+
+def agent_config(user_data):
+    """The mount agent's settings (url, token, root, interval) the cloud-config writes, or None."""
+    try:
+        config = json.loads(_file(user_data, AGENT_CONFIG_PATH) or "null")
+    except ValueError:
+        return None
+    return config if isinstance(config, dict) and {"url", "token"} <= config.keys() else None
+
+
 def vnc_password(user_data):
     """The VNC password the image's cloud-config writes to VNC_PASSWORD_PATH, or None."""
-    for entry in cloud_config(user_data).get("write_files") or []:
-        if isinstance(entry, dict) and entry.get("path") == VNC_PASSWORD_PATH:
-            # The image's VNC service reads the file's first line, so a trailing newline is not part of it.
-            lines = str(entry.get("content", "")).splitlines()
-            return lines[0] if lines and lines[0] else None
-    return None
+    # The image's VNC service reads the file's first line, so a trailing newline is not part of it.
+    lines = (_file(user_data, VNC_PASSWORD_PATH) or "").splitlines()
+    return lines[0] if lines and lines[0] else None

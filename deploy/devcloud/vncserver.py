@@ -66,6 +66,9 @@ class BuiltinDesktop:
     async def listen(self, address, port):
         self._listener = await asyncio.start_server(self._serve, address, port)
 
+    def show(self, notice):
+        """The picture has no text, so a notice is not shown (devcloud's API tells the mounts)."""
+
     def close(self):
         """Power off: stop listening and drop every connection at once."""
         asyncio.run_coroutine_threadsafe(self._close(), self._loop).result()

@@ -63,6 +63,7 @@ class XvncDesktop:
             raise
         finally:
             os.close(ready)
+        self._display = display
         self._clients = self._start_clients(display, notice)
         log.info("Xvnc :%s serving %s:%s", display, address, port)
 
@@ -93,8 +94,17 @@ class XvncDesktop:
             return [subprocess.Popen(["xmessage", "-center", notice], env=env)]
         return []
 
+    def show(self, notice):
+        """Show a new notice (the server's mounts changed) in place of the old one."""
+        self._stop(self._clients)
+        self._clients = self._start_clients(self._display, notice)
+
     def close(self):
-        processes = [*self._clients, self._xvnc]
+        self._stop([*self._clients, self._xvnc])
+        shutil.rmtree(self._files, ignore_errors=True)
+
+    @staticmethod
+    def _stop(processes):
         for process in processes:
             process.terminate()
         for process in processes:
@@ -103,4 +113,3 @@ class XvncDesktop:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        shutil.rmtree(self._files, ignore_errors=True)

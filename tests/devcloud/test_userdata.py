@@ -1,13 +1,11 @@
 """Where devcloud's servers find their VNC password: the cloud-config visa sends as user data."""
 import base64
-from types import SimpleNamespace
-
 import pytest
 
 from deploy.devcloud.cloud import desktop_notice
 from deploy.devcloud.testing import vnc_user_data
 from deploy.devcloud.dcache import Door
-from deploy.devcloud.userdata import mounts, vnc_password
+from deploy.devcloud.userdata import agent_config, mounts, vnc_password
 
 
 def encoded(text):
@@ -51,10 +49,10 @@ def test_the_desktop_notice_lists_the_mounted_data_and_its_files(tmp_path):
         "#cloud-config\nmounts:\n"
         "- [dcache.example.org:/pnfs/xfel/p700000, /data/700000, nfs4, 'ro,nfsvers=4.1', '0', '0']\n"
     )
-    notice = desktop_notice(SimpleNamespace(name="visa-1", user_data=encoded(text)), door)
+    notice = desktop_notice("visa-1", mounts(encoded(text)), door)
     assert notice.splitlines() == [
         "devcloud visa-1", "", "/data/700000  (read-only)  from /pnfs/xfel/p700000", "    README.txt", "    raw/"]
-    empty = desktop_notice(SimpleNamespace(name="visa-2", user_data=vnc_user_data("pw")), door)
+    empty = desktop_notice("visa-2", mounts(vnc_user_data("pw")), door)
     assert "No data mounted." in empty
 
 
@@ -65,3 +63,11 @@ def test_rclone_webdav_mounts_are_read_from_the_config_they_write():
         "runcmd:\n- [rclone, mount, --read-only, --config, /etc/visa/rclone.conf, 'data0:', /data/p1]\n"
     )
     assert mounts(encoded(text)) == [("/pnfs/p1", "/data/p1", True)]
+
+
+def test_the_mount_agent_finds_its_settings_in_the_user_data():
+    text = ('#cloud-config\nwrite_files:\n- path: /etc/visa/agent.json\n'
+            '  content: \'{"url": "http://visa/api/agent/mounts", "token": "t", "root": "/data", "interval": 5}\'\n')
+    assert agent_config(encoded(text)) == {"url": "http://visa/api/agent/mounts", "token": "t", "root": "/data", "interval": 5}
+    assert agent_config(vnc_user_data("pw")) is None
+    assert agent_config(encoded("#cloud-config\nwrite_files:\n- path: /etc/visa/agent.json\n  content: '{'\n")) is None

@@ -1,0 +1,41 @@
+"""The mount agent of devcloud's servers. A real VM runs visa's agent (instances/vm_agent.py),
+which mounts what visa answers; a devcloud server runs the same client (`vm_agent.fetch`, over
+HTTP, with the token and URL its user data gave it) and, instead of mounting, tells its desktop
+what is mounted now."""
+import logging
+import threading
+
+from instances import vm_agent
+
+log = logging.getLogger(__name__)
+
+
+def as_mounted(entry):
+    """(path, point, read-only?) of one mount visa asked for, as userdata.mounts reads them."""
+    read_only = entry["type"] == "webdav" or "ro" in entry.get("options", "").split(",")  # the agent mounts WebDAV --read-only
+    return entry["path"], entry["point"], read_only
+
+
+class MountAgent:
+    def __init__(self, name, config, changed):
+        """Poll visa as `config` (the user data's agent.json) says; `changed(mounts)` on each new answer."""
+        self._config, self._changed = config, changed
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"agent {name}", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        etag = None
+        while not self._stopped.is_set():
+            try:
+                answer = vm_agent.fetch(self._config, etag)
+            except (OSError, ValueError, KeyError, vm_agent.Refused) as error:
+                log.info("%s: %s", self._thread.name, error)
+            else:
+                if answer is not None and not self._stopped.is_set():
+                    etag = answer[0]
+                    self._changed([as_mounted(entry) for entry in answer[1]])
+            self._stopped.wait(float(self._config.get("interval", 5)))
+
+    def stop(self):
+        self._stopped.set()

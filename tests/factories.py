@@ -4,7 +4,7 @@ import itertools
 
 from django.contrib.auth import get_user_model
 
-from instances.models import Flavour, Image
+from instances.models import Flavour, Image, Instance
 from openaccess.models import Dataset, Experiment, ExperimentMember
 
 _numbers = itertools.count(1)
@@ -38,6 +38,15 @@ def make_experiment(release_date=None, members=(), dois=(), **fields):
 
 def demo_image_and_flavour():
     return Image.objects.get(name="Ubuntu 24.04 Desktop"), Flavour.objects.get(name="m1.small")
+
+
+def make_instance(owner, experiments=(), state="ACTIVE"):
+    """An instance row only (no server), with the experiments attached, expiring in 14 days."""
+    image, flavour = demo_image_and_flavour()
+    instance = Instance.objects.create(owner=owner, image=image, flavour=flavour, name="t", state=state,
+                                       expires_at=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=14))
+    instance.experiments.set(experiments)
+    return instance
 
 
 def give_room(user, instances=30):

@@ -1,29 +1,18 @@
 """The mount agent: installed by the user data with the instance's own token, and the endpoint it
 asks, which answers exactly the data the instance may mount now."""
-import datetime
 import json
 
 import pytest
 import requests
 import yaml
-from django.utils import timezone
 
 from instances import cloudinit
 from instances.agent import token_of
-from instances.models import Instance
 from instances.states import State
 from openaccess.models import ExperimentMember
-from tests.factories import demo_image_and_flavour, make_experiment, make_user
+from tests.factories import make_experiment, make_instance, make_user
 
 URL = "/api/agent/mounts"
-
-
-def make_instance(owner, experiments=(), state=State.ACTIVE):
-    image, flavour = demo_image_and_flavour()
-    instance = Instance.objects.create(owner=owner, image=image, flavour=flavour, name="t", state=state,
-                                       expires_at=timezone.now() + datetime.timedelta(days=14))
-    instance.experiments.set(experiments)
-    return instance
 
 
 def files(user_data):

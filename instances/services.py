@@ -88,12 +88,12 @@ def attach(user, instance, experiment):
     """Attach an experiment's data to a desktop that runs (or will): its mount agent mounts it within
     VISA_AGENT_POLL_SECONDS. Both the user and the owner must be allowed to read it, since the VM
     mounts it for the owner. Returns False if it was attached already. Raises PermissionDenied."""
-    for reader in {user, instance.owner}:
-        if not can_read(reader, experiment):
-            whose = "You" if reader == user else f"The owner of “{instance.name}”"
-            raise PermissionDenied(f"{whose} may not read the data of {experiment.proposal_id}.")
     with transaction.atomic():
         locked = _data_change(user, instance, "attach")
+        for reader in {user, instance.owner}:
+            if not can_read(reader, experiment):
+                whose = "You" if reader == user else f"The owner of “{instance.name}”"
+                raise PermissionDenied(f"{whose} may not read the data of {experiment.proposal_id}.")
         if locked.experiments.filter(pk=experiment.pk).exists():
             return False
         locked.experiments.add(experiment)

@@ -78,3 +78,25 @@ def test_attachable_lists_the_owners_live_desktops_that_lack_the_data(owner):
     assert {i.pk for i in services.attachable(owner, [experiment])} == {lacking.pk, stopped.pk}
     assert services.running_with(owner, [experiment]) == has_it
     assert services.attachable(owner, []) == []
+
+
+def test_the_portal_form_offers_each_desktop_that_lacks_the_data(owner, client):
+    experiment = make_experiment(members=[owner])
+    lacking, has_it = make_instance(owner), make_instance(owner, [experiment])
+    client.force_login(owner)
+    page = client.get(f"/instances/new?proposals={experiment.proposal_id}").content.decode()
+    assert f'action="/instances/{lacking.uuid}/attach"' in page
+    assert f'action="/instances/{has_it.uuid}/attach"' not in page
+
+
+def test_the_attach_page_refuses_guests_with_a_message_and_hides_the_desktop_from_strangers(owner, client):
+    instance = make_instance(owner)
+    experiment = make_experiment(members=[owner])
+    guest, stranger = make_user(), make_user()
+    InstanceMember.objects.create(instance=instance, user=guest, role=Role.GUEST)
+    client.force_login(guest)
+    answer = client.post(f"/instances/{instance.uuid}/attach", {"experiment": experiment.pk}, follow=True)
+    assert "Only the owner and users of “t” may attach data." in answer.content.decode()
+    client.force_login(stranger)
+    assert client.post(f"/instances/{instance.uuid}/attach", {"experiment": experiment.pk}).status_code == 404
+    assert not instance.experiments.exists()

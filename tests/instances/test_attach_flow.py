@@ -5,6 +5,7 @@ import re
 import time
 
 from instances.models import Instance
+from tests.a11y import assert_accessible
 from tests.factories import make_experiment, make_user
 from tests.test_browser import sign_in
 from tests.web import WebUser
@@ -81,7 +82,10 @@ def test_in_the_browser_open_it_there_leads_to_the_desktop_with_the_data(stack, 
     page = context.new_page()
     page.goto(f"/accounts/login/?next=/doi/10.99999/attach-browser-{uuid[:8]}")
     sign_in(page, person)
-    page.get_by_role("button", name=f"Open it in {name}").click()
+    offer = page.get_by_role("button", name=f"Open it in {name}")
+    offer.wait_for()
+    assert_accessible(page)
+    offer.click()
     page.wait_for_url(f"**/instances/{uuid}/")
     page.get_by_text(f"The data will appear on this desktop under /data/{second.proposal_id} within seconds.").wait_for()
     assert page.locator("#mounts").get_by_text(second.data_path).is_visible()

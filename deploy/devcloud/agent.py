@@ -18,7 +18,7 @@ def as_mounted(entry):
 
 class MountAgent:
     def __init__(self, name, config, changed):
-        """Poll visa as `config` (the user data's agent.json) says; `changed(mounts)` on each new answer."""
+        """Poll visa as `config` (the user data's agent.json) says; `changed(agent, mounts)` on each new answer."""
         self._config, self._changed = config, changed
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"agent {name}", daemon=True)
@@ -34,7 +34,7 @@ class MountAgent:
             else:
                 if answer is not None and not self._stopped.is_set():
                     etag = answer[0]
-                    self._changed([as_mounted(entry) for entry in answer[1]])
+                    self._changed(self, [as_mounted(entry) for entry in answer[1]])
             self._stopped.wait(float(self._config.get("interval", 5)))
 
     def stop(self):

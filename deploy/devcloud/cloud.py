@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections import Counter
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 from . import catalogue, userdata
@@ -229,14 +230,15 @@ class Cloud:
         self._mounts[server.id] = mounts
         config = userdata.agent_config(server.user_data)
         if config:
-            self._agents[server.id] = MountAgent(server.name, config, lambda now: self._remount(server.id, now))
+            self._agents[server.id] = MountAgent(server.name, config, partial(self._remount, server.id))
         server.launched_at = server.launched_at or now()
         self._set_status(server, ACTIVE)
 
-    def _remount(self, server_id, mounts):
-        """The server's agent mounted and unmounted: the desktop shows what is there now."""
+    def _remount(self, server_id, agent, mounts):
+        """The server's agent mounted and unmounted: the desktop shows what is there now (unless
+        the answer reached an agent that was stopped meanwhile, with its boot)."""
         with self._lock:
-            if server_id not in self._running or self._mounts.get(server_id) == mounts:
+            if self._agents.get(server_id) is not agent or self._mounts.get(server_id) == mounts:
                 return
             self._mounts[server_id] = mounts
             self._running[server_id].show(desktop_notice(self._servers[server_id].name, mounts, self.door))

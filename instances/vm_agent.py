@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 CONFIG_PATH = "/etc/visa/agent.json"  # url, token, root (of the mount points), interval (seconds)
 RCLONE_CONFIGS = "/etc/visa/rclone.d"
@@ -54,7 +55,7 @@ def mount(entry):
         command = ["mount", "-t", "nfs4", "-o", entry["options"], entry["source"], entry["point"]]
     else:  # webdav: rclone, with the macaroon in a file only root reads
         os.makedirs(RCLONE_CONFIGS, mode=0o700, exist_ok=True)
-        config = os.path.join(RCLONE_CONFIGS, os.path.basename(entry["point"]) + ".conf")
+        config = _rclone_config(entry["point"])
         descriptor = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as file:
             file.write(f"[data]\ntype = webdav\nvendor = other\nurl = {entry['url']}\n"
@@ -65,7 +66,8 @@ def mount(entry):
 
 
 def apply(mounts, root):
-    """Mount what is wanted and not mounted; unmount what is mounted under `root` and not wanted."""
+    """Mount what is wanted and not mounted; unmount what is mounted under `root` and not wanted.
+    Returns the mount points there are now."""
     wanted = {entry["point"]: entry for entry in mounts if entry["point"].startswith(root.rstrip("/") + "/")}
     current = mounted(root)
     for point, entry in wanted.items():
@@ -75,18 +77,26 @@ def apply(mounts, root):
     for point in current - wanted.keys():
         # lazily: a program that has a file open there keeps it; nothing new can be opened
         subprocess.run(["umount", "--lazy", point], check=True)
+        Path(_rclone_config(point)).unlink(missing_ok=True)  # its macaroon, if it was WebDAV
         print(f"unmounted {point}", flush=True)
+    return set(wanted)
+
+
+def _rclone_config(point):
+    return os.path.join(RCLONE_CONFIGS, os.path.basename(point) + ".conf")
 
 
 def main():
     with open(CONFIG_PATH) as file:
         config = json.load(file)
-    etag = None
+    etag, applied = None, set()
     while True:
         try:
+            if mounted(config["root"]) != applied:  # a mount went away (rclone ended, an admin): ask anew
+                etag = None
             answer = fetch(config, etag)
             if answer is not None:
-                apply(answer[1], config["root"])
+                applied = apply(answer[1], config["root"])
                 etag = answer[0]  # only once applied: a failed mount is tried again next time
         except (OSError, ValueError, KeyError, Refused, subprocess.CalledProcessError) as error:
             print(f"visa-agent: {error}", file=sys.stderr, flush=True)

@@ -13,6 +13,10 @@ demo_data=var/dcache/pnfs/xfel.eu/exfel/archive/XFEL/raw/SPB/201701/p700000
 mkdir -p "$demo_data"/r0001 "$demo_data"/r0002
 echo "European XFEL proposal 700000: raw AGIPD data, runs 1 and 2." > "$demo_data"/README.txt
 touch "$demo_data"/r0001/RAW-R0001-AGIPD00-S00000.h5 "$demo_data"/r0002/RAW-R0002-AGIPD00-S00000.h5
+demo_data=var/dcache/pnfs/xfel.eu/exfel/archive/XFEL/raw/FXE/201701/p700001
+mkdir -p "$demo_data"/r0007
+echo "European XFEL proposal 700001: raw JUNGFRAU data, run 7." > "$demo_data"/README.txt
+touch "$demo_data"/r0007/RAW-R0007-JNGFR01-S00000.h5
 
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
@@ -30,6 +34,7 @@ cat <<TXT
 
   visa is running at http://$HOST:$PORT/
   Sign in as demo / demo, then open http://$HOST:$PORT/doi/10.22003/XFEL.EU-DATA-700000-00
+  and Launch; then http://$HOST:$PORT/doi/10.22003/XFEL.EU-DATA-700001-00 opens in that desktop.
   Ctrl-C stops it.
 
 TXT

@@ -1,4 +1,4 @@
-"""Demo data: a user, an open European XFEL dataset, and images and flavours from devcloud's catalogue."""
+"""Demo data: a user, two open European XFEL datasets, and images and flavours from devcloud's catalogue."""
 import datetime
 
 from django.contrib.auth import get_user_model
@@ -21,25 +21,14 @@ class Command(BaseCommand):
         users = get_user_model().objects
         if not users.filter(username=DEMO_USER).exists():
             users.create_superuser(DEMO_USER, "demo@visa.example", DEMO_PASSWORD, first_name="Demo", last_name="Scientist")
-        experiment, _ = Experiment.objects.update_or_create(
-            proposal_id="700000",
-            defaults=dict(
-                title="Serial femtosecond crystallography of photoactive yellow protein",
-                abstract="Time-resolved SFX at the SPB/SFX instrument; raw and calibrated detector data.",
-                facility="European XFEL",
-                instrument="SPB/SFX",
-                licence="CC-BY-4.0",
-                techniques=["serial femtosecond crystallography", "x-ray diffraction"],
-                start_date=datetime.date(2017, 9, 11),
-                end_date=datetime.date(2017, 9, 16),
-                data_path="/pnfs/xfel.eu/exfel/archive/XFEL/raw/SPB/201701/p700000",
-                release_date=datetime.datetime(2020, 9, 16, tzinfo=datetime.timezone.utc),
-            ),
-        )
-        Dataset.objects.update_or_create(
-            doi="10.22003/xfel.eu-data-700000-00",
-            defaults={"experiment": experiment, "title": experiment.title},
-        )
+        self.dataset("700000", "Serial femtosecond crystallography of photoactive yellow protein",
+                     "Time-resolved SFX at the SPB/SFX instrument; raw and calibrated detector data.",
+                     "SPB/SFX", ["serial femtosecond crystallography", "x-ray diffraction"],
+                     datetime.date(2017, 9, 11), "SPB")
+        # a second one, to open in the desktop launched for the first
+        self.dataset("700001", "Ultrafast x-ray scattering of liquid water",
+                     "Time-resolved solution scattering at the FXE instrument after optical excitation.",
+                     "FXE", ["x-ray solution scattering"], datetime.date(2017, 10, 2), "FXE")
         for key, description in DEMO_IMAGES.items():
             image = catalogue.IMAGES[key]
             Image.objects.update_or_create(cloud_id=image.id, defaults={"name": image.name, "description": description})
@@ -49,3 +38,20 @@ class Command(BaseCommand):
                 cloud_id=flavour.id, defaults={"name": flavour.name, "cpus": flavour.vcpus, "ram_mb": flavour.ram}
             )
         self.stdout.write(f"Demo data ready ({timezone.now():%Y-%m-%d %H:%M}).")
+
+    @staticmethod
+    def dataset(proposal_id, title, abstract, instrument, techniques, start, folder):
+        """An open experiment with one DOI, 10.22003/xfel.eu-data-<proposal id>-00."""
+        experiment, _ = Experiment.objects.update_or_create(
+            proposal_id=proposal_id,
+            defaults=dict(
+                title=title, abstract=abstract, facility="European XFEL", instrument=instrument,
+                licence="CC-BY-4.0", techniques=techniques,
+                start_date=start, end_date=start + datetime.timedelta(days=5),
+                data_path=f"/pnfs/xfel.eu/exfel/archive/XFEL/raw/{folder}/201701/p{proposal_id}",
+                release_date=datetime.datetime(2020, 9, 16, tzinfo=datetime.timezone.utc),
+            ),
+        )
+        Dataset.objects.update_or_create(
+            doi=f"10.22003/xfel.eu-data-{proposal_id}-00", defaults={"experiment": experiment, "title": title},
+        )

@@ -8,9 +8,15 @@ import sys
 import time
 from pathlib import Path
 
+import hypothesis
 import pytest
 import redis
 from django.conf import settings
+
+# Property tests check results, not speed (benchmarks do that): no per-example deadline, which a
+# loaded machine would miss.
+hypothesis.settings.register_profile("visa", deadline=None)
+hypothesis.settings.load_profile("visa")
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import setup_databases, teardown_databases

@@ -4,6 +4,7 @@ and the provider's refusals leave nobody signed in."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 from django.contrib.auth import get_user_model
 
 from tests.factories import make_user
@@ -85,7 +86,7 @@ def test_groups_follow_the_provider_at_every_sign_in(page, provider, oidc_stack,
 def test_a_wrong_password_at_the_provider_signs_nobody_in(page, provider, oidc_stack, committed):
     page.goto("/accounts/login/")
     sign_in_at_provider(page, provider, "alice", "not-alice's")
-    assert page.get_by_role("alert").get_by_text("Wrong user name or password").is_visible()
+    expect(page.get_by_role("alert").get_by_text("Wrong user name or password")).to_be_visible()
     page.goto(DOI_PAGE)
     assert page.get_by_role("navigation").get_by_role("link", name="Sign in", exact=True).is_visible()
 

@@ -24,3 +24,7 @@ urlpatterns = [
 ]
 if settings.OIDC_RP_CLIENT_ID:
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+
+handler400 = "visa.errors.bad_request"
+handler404 = "visa.errors.not_found"
+handler500 = "visa.errors.server_error"

@@ -3,7 +3,6 @@ experiments or DOIs, lifecycle actions, history, and share links. Every change g
 same services as the pages; a state that does not allow an action is a 409."""
 import datetime
 
-from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -18,7 +17,7 @@ from quotas.services import ApprovalRequired, LaunchRefused
 from visa.schema import INVALID, ErrorSerializer
 
 from . import expiry, services, sharing
-from .models import Flavour, Image, Instance, InstanceEvent, InstanceMember, LifetimeExtension, Role, ShareToken
+from .models import Flavour, Image, Instance, InstanceEvent, LifetimeExtension, Role, ShareToken
 from .states import IllegalTransition, State
 
 
@@ -28,11 +27,7 @@ class Conflict(exceptions.APIException):
 
 
 def visible_instances(user):
-    """Instances the user owns or is a member of, with their role on each (member_role)."""
-    member_role = InstanceMember.objects.filter(instance=OuterRef("pk"), user=user).values("role")[:1]
-    return (Instance.objects.filter(Q(owner=user) | Q(members__user=user)).distinct()
-            .annotate(member_role=Subquery(member_role))
-            .select_related("owner").prefetch_related("experiments"))
+    return sharing.instances_of(user).select_related("owner").prefetch_related("experiments")
 
 
 def owned_instance(request, uuid, verb):

@@ -17,7 +17,8 @@ from tests.factories import demo_image_and_flavour, make_user
 from tests.quotas.conftest import remove
 
 CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_headers_conformance", "response_schema_conformance"]
+          "response_headers_conformance", "response_schema_conformance",
+          "ignored_auth"]  # and every operation refuses a request without the token
 
 
 def test_the_schema_is_valid_and_complete(tmp_path):

@@ -38,6 +38,19 @@ def test_the_docs_are_served_without_a_cdn(stack):
     assert nowhere.status_code == 404 and nowhere.json() == {"detail": "Not found."}  # JSON under /api/ too
 
 
+def test_swagger_ui_renders_every_operation_from_our_own_files(browser, stack):
+    context = browser.new_context()
+    page = context.new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(stack.url + "/api/docs/")
+    page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/instances/{uuid}/share-tokens/" in [path.replace("\u200b", "") for path in paths]
+    assert requested and all(url.startswith(stack.url) for url in requested), requested
+    context.close()
+
+
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(stack, committed, tmp_path):
     user = make_user()
     script = ApiClient(stack.url, user)

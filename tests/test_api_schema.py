@@ -77,7 +77,7 @@ values = [{flavour.pk}]
         "--header", f"Authorization: Bearer {script.secret}",
         "--checks", ",".join(CHECKS), "--max-examples", "10", "--workers", "2", "--request-timeout", "20",
         "--generation-database", "none", "--no-color",
-    ], capture_output=True, text=True, timeout=300)
+    ], capture_output=True, text=True, timeout=300, cwd=tmp_path)  # it leaves a cache in its directory
     took = time.monotonic() - started
     try:
         print(run.stdout[-6000:])

@@ -159,6 +159,7 @@ class NewShareTokenSerializer(serializers.Serializer):
 CreatedShareToken = inline_serializer("CreatedShareToken", {
     "secret": serializers.CharField(help_text="Shown in this answer only"),
     "url": serializers.URLField(help_text="The link to send: /join/<secret>"),
+    "emailed": serializers.BooleanField(help_text="An invitation whose link was e-mailed to its address"),
     "token": ShareTokenSerializer(),
 })
 
@@ -276,7 +277,7 @@ class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     list=extend_schema(summary="The share links of an instance of yours", responses={
         200: ShareTokenSerializer(many=True), **NOT_YOURS}),
     create=extend_schema(
-        summary="Make a share link (or, with an e-mail, a one-time invitation)",
+        summary="Make a share link (or, with an e-mail, a one-time invitation, e-mailed there)",
         description="Its secret and URL are in this answer only; visa keeps only a hash of it.",
         request=NewShareTokenSerializer, responses={201: CreatedShareToken, 400: INVALID, **NOT_YOURS}),
 )
@@ -302,8 +303,10 @@ class ShareTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             expires_at=timezone.now() + datetime.timedelta(hours=data["hours"]),
             max_uses=data.get("max_uses"), email=data.get("email", "").strip(),
         )
-        return Response({"secret": secret, "url": request.build_absolute_uri(reverse("join", args=[secret])),
-                         "token": ShareTokenSerializer(token).data}, status=status.HTTP_201_CREATED)
+        url = request.build_absolute_uri(reverse("join", args=[secret]))
+        emailed = sharing.email_invitation(token, url) if token.email else False
+        return Response({"secret": secret, "url": url, "emailed": emailed, "token": ShareTokenSerializer(token).data},
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Revoke a share link: everyone it admitted loses access at once", request=None,
                    responses={200: ShareTokenSerializer, **NOT_YOURS})

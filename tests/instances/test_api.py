@@ -120,11 +120,14 @@ def test_share_links_through_the_api_and_what_collaborators_may_do(stack, person
     assert created.status_code == 201, created.text
     link = created.json()
     assert link["url"] == f"{stack.url}/join/{link['secret']}"
-    assert link["token"]["access"] == "interactive" and link["token"]["problem"] == ""
+    assert link["token"]["access"] == "interactive" and link["token"]["problem"] == "" and not link["emailed"]
     stored = ShareToken.objects.get(pk=link["token"]["id"])
     assert stored.digest == hashlib.sha256(link["secret"].encode()).hexdigest()
     listed = script.get(f"/api/instances/{uuid}/share-tokens/")
     assert listed.json()["count"] == 1 and link["secret"] not in listed.text
+    invitation = script.post(f"/api/instances/{uuid}/share-tokens/", {"access": "view-only", "email": "ada@visa.test"})
+    assert invitation.json()["emailed"] and invitation.json()["token"]["max_uses"] == 1
+    assert any(invitation.json()["url"] in mail and "ada@visa.test" in mail for mail in stack.mails())
     bad = script.post(f"/api/instances/{uuid}/share-tokens/", {"access": "edit", "hours": 1000})
     assert bad.status_code == 400 and set(bad.json()) == {"access", "hours"}
 

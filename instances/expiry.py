@@ -19,6 +19,7 @@ from .states import LIVE, IllegalTransition, State
 log = logging.getLogger(__name__)
 EXPIRY = "expiry"
 EXPIRING = [State.ACTIVE, State.STOPPED]
+MAX_EXTENSION_DAYS = 90  # what an owner may ask for at once
 
 
 def hours(value):

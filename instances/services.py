@@ -43,9 +43,12 @@ def transition(instance, new_state, actor, reason="", only_from=None, **fields):
 
 
 def note(instance, actor, reason):
-    """Record in the instance's history something that happened without a change of state."""
+    """Record in the instance's history something that happened without a change of state (the
+    reason may quote a user's words: cut to fit, as the event keeps 500 characters)."""
+    limit = InstanceEvent._meta.get_field("reason").max_length
     InstanceEvent.objects.create(
-        instance=instance, from_state=instance.state, to_state=instance.state, actor=actor, reason=reason
+        instance=instance, from_state=instance.state, to_state=instance.state, actor=actor,
+        reason=reason if len(reason) <= limit else reason[:limit - 1] + "…",
     )
 
 

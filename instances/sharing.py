@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from openaccess.policy import can_read, is_open
@@ -30,6 +30,7 @@ from .states import State
 log = logging.getLogger(__name__)
 GUEST_SESSION_KEY = "visa_guest_tokens"  # {instance uuid: token id} for guests without an account
 CONTROLLERS = (Role.OWNER, Role.SUPPORT)
+MAX_LINK_HOURS = 24 * 14  # a share link expires within 14 days
 
 
 class Refused(Exception):
@@ -49,6 +50,14 @@ def role_of(instance, user):
     if instance.owner_id == user.pk:
         return Role.OWNER
     return InstanceMember.objects.filter(instance=instance, user=user).values_list("role", flat=True).first()
+
+
+def instances_of(user):
+    """role_of() as a query: the instances the user owns or is a member of, each annotated with
+    the user's member_role (None where they own it)."""
+    member_role = InstanceMember.objects.filter(instance=OuterRef("pk"), user=user).values("role")[:1]
+    return (Instance.objects.filter(Q(owner=user) | Q(members__user=user)).distinct()
+            .annotate(member_role=Subquery(member_role)))
 
 
 def may_control(role, room_locked):

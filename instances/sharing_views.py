@@ -16,8 +16,6 @@ from django.views.decorators.http import require_POST
 from . import sharing
 from .models import AccessRequest, DesktopSession, Instance, Role, ShareToken
 
-MAX_LINK_HOURS = 24 * 14
-
 
 def _owned(request, uuid):
     return get_object_or_404(Instance, uuid=uuid, owner=request.user)
@@ -68,8 +66,8 @@ def create_link(request, uuid):
         max_uses = int(form["max_uses"]) if form.get("max_uses") else None
     except ValueError:
         return _error("Expiry and maximum uses must be numbers.")
-    if not 0 < hours <= MAX_LINK_HOURS:
-        return _error(f"A link expires after at most {MAX_LINK_HOURS} hours.")
+    if not 0 < hours <= sharing.MAX_LINK_HOURS:
+        return _error(f"A link expires after at most {sharing.MAX_LINK_HOURS} hours.")
     if max_uses is not None and max_uses < 1:
         return _error("A link needs at least one use.")
     email = form.get("email", "").strip()

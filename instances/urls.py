@@ -3,8 +3,11 @@ from rest_framework.routers import SimpleRouter
 
 from . import agent, api, sharing_views, views
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("api/instances", api.InstanceViewSet, basename="api-instance")
+router.register("api/instances/<uuid:uuid>/share-tokens", api.ShareTokenViewSet, basename="api-share-token")
+router.register("api/images", api.ImageViewSet, basename="api-image")
+router.register("api/flavours", api.FlavourViewSet, basename="api-flavour")
 
 urlpatterns = [
     path("", views.home, name="home"),

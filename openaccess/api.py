@@ -1,24 +1,92 @@
-"""The REST API's view of experiments: search over what the signed-in user may read."""
+"""The REST API's view of experiments: search over what the signed-in user may read, one
+experiment, and the lookup by DOI that data portals link with. openaccess.policy decides; a
+non-reader gets 403 with the public description and when the data opens, never its data path."""
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import search
-from .models import Experiment
+from visa.schema import ErrorSerializer
+
+from . import dois, policy, search
+from .models import Dataset, Experiment
 
 
-class ExperimentSerializer(serializers.ModelSerializer):
+class PublicExperimentSerializer(serializers.ModelSerializer):
+    """What anyone signed in may know of an experiment (the DOI page shows as much)."""
+
     dois = serializers.SlugRelatedField(source="datasets", many=True, read_only=True, slug_field="doi")
+    open = serializers.SerializerMethodField(help_text="Whether anyone who signs in may read its data now")
+    release_date = serializers.SerializerMethodField(
+        help_text="When the data opens (its own date, else the facility's embargo rule); null: not planned")
 
     class Meta:
         model = Experiment
         fields = ["id", "proposal_id", "title", "abstract", "facility", "instrument", "techniques", "keywords",
-                  "licence", "start_date", "end_date", "release_date", "data_path", "dois"]
+                  "licence", "start_date", "end_date", "release_date", "open", "dois"]
+
+    def get_open(self, experiment) -> bool:
+        return policy.is_open(experiment)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_release_date(self, experiment):
+        released = policy.release_date(experiment)
+        return released and serializers.DateTimeField().to_representation(released)
+
+
+class ExperimentSerializer(PublicExperimentSerializer):
+    """An experiment the user may read, with where its data lies."""
+
+    class Meta(PublicExperimentSerializer.Meta):
+        fields = [*PublicExperimentSerializer.Meta.fields, "data_path"]
+
+
+class ClosedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text="closed")
+    release_date = serializers.DateTimeField(allow_null=True, help_text="When the data opens; null: not planned")
+    experiment = PublicExperimentSerializer()
+
+
+def experiment_answer(user, experiment):
+    """200 with the experiment for a reader, else 403 saying when it opens (no data path)."""
+    if policy.can_read(user, experiment):
+        return Response(ExperimentSerializer(experiment).data)
+    public = PublicExperimentSerializer(experiment).data
+    opens = public["release_date"]
+    when = f"it opens on {opens[:10]}" if opens else "no date is set for it to open"
+    return Response({
+        "detail": f"You may not read the data of proposal {experiment.proposal_id}: {when}.",
+        "code": "closed", "release_date": opens, "experiment": public,
+    }, status=403)
+
+
+ONE_EXPERIMENT = {200: ExperimentSerializer, 403: ClosedSerializer, 404: ErrorSerializer}
 
 
 class ExperimentSearch(APIView):
-    """GET /api/experiments/?q=&facility=&instrument=&technique=&year=&access=open|mine&sort=&page="""
-
+    @extend_schema(
+        summary="Search the experiments you may read", operation_id="experiments_search",
+        parameters=[
+            OpenApiParameter("q", str, description="Words to find (web-search syntax)"),
+            OpenApiParameter("facility", str), OpenApiParameter("instrument", str),
+            OpenApiParameter("technique", str), OpenApiParameter("year", int, description="Year it started"),
+            OpenApiParameter("access", str, enum=["open", "mine"], description="Only open data, or only yours"),
+            OpenApiParameter("sort", str, enum=list(search.SORTS)),
+            OpenApiParameter("page", int),
+        ],
+        responses={200: inline_serializer("ExperimentSearchPage", {
+            "count": serializers.IntegerField(),
+            "page": serializers.IntegerField(),
+            "pages": serializers.IntegerField(),
+            "facets": serializers.DictField(child=inline_serializer("Facet", {
+                "value": serializers.JSONField(help_text="A name, or a year"),
+                "count": serializers.IntegerField()}, many=True)),
+            "results": ExperimentSerializer(many=True),
+        })},
+    )
     def get(self, request):
         page, facets = search.search(request.user, search.Criteria.from_query(request.query_params))
         return Response({
@@ -28,3 +96,27 @@ class ExperimentSearch(APIView):
             "facets": {name: [{"value": value, "count": n} for value, n in counts] for name, counts in facets.items()},
             "results": ExperimentSerializer(page.object_list, many=True).data,
         })
+
+
+class ExperimentDetail(APIView):
+    @extend_schema(summary="One experiment", operation_id="experiments_retrieve", responses=ONE_EXPERIMENT)
+    def get(self, request, pk):
+        return experiment_answer(request.user, get_object_or_404(Experiment.objects.prefetch_related("datasets"), pk=pk))
+
+
+class ExperimentByDoi(APIView):
+    @extend_schema(
+        summary="The experiment behind a DOI", operation_id="experiments_by_doi",
+        description="Takes a DOI as portals link it: bare, `doi:`-prefixed or as a doi.org URL, any case.",
+        parameters=[OpenApiParameter("doi", str, OpenApiParameter.PATH, description="e.g. 10.22003/XFEL.EU-DATA-700000-00")],
+        responses={**ONE_EXPERIMENT, 400: ErrorSerializer},
+    )
+    def get(self, request, doi):
+        try:
+            doi = dois.normalise(doi)
+        except dois.MalformedDOI as error:
+            raise ParseError(str(error)) from None
+        dataset = Dataset.objects.select_related("experiment").filter(doi=doi).first()
+        if dataset is None:
+            raise NotFound(f"No dataset with the DOI {doi} is registered here.")
+        return experiment_answer(request.user, dataset.experiment)

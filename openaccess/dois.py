@@ -3,7 +3,7 @@ import re
 from urllib.parse import unquote
 
 _PREFIXES = re.compile(r"^(?:doi:|https?:/+(?:dx\.)?doi\.org/)", re.IGNORECASE)
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI = re.compile(r"^10\.\d{4,9}/[^\s\x00-\x1f\x7f]+$")  # no spaces or control characters
 
 
 class MalformedDOI(ValueError):

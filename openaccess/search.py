@@ -33,17 +33,22 @@ class Criteria:
     @classmethod
     def from_query(cls, query):
         """Criteria from a query string; anything malformed is ignored rather than an error."""
-        year = query.get("year", "")
-        page = query.get("page", "")
+        def text(name):  # PostgreSQL refuses NUL characters in a query
+            return query.get(name, "").replace("\x00", "").strip()[:200]
+
+        def number(name, most):
+            value = query.get(name, "")
+            return int(value) if value.isdecimal() and len(value) < 10 and 0 < int(value) <= most else None
+
         return cls(
-            text=query.get("q", "").strip()[:200],
-            facility=query.get("facility", ""),
-            instrument=query.get("instrument", ""),
-            technique=query.get("technique", ""),
-            year=int(year) if year.isdigit() else None,
+            text=text("q"),
+            facility=text("facility"),
+            instrument=text("instrument"),
+            technique=text("technique"),
+            year=number("year", 9999),
             access=query.get("access", "") if query.get("access") in ("open", "mine") else "",
             sort=query.get("sort", "relevance") if query.get("sort") in SORTS else "relevance",
-            page=int(page) if page.isdigit() and int(page) > 0 else 1,
+            page=number("page", 10**9) or 1,
         )
 
 

@@ -6,4 +6,6 @@ urlpatterns = [
     path("doi/<path:doi>", views.doi_landing, name="doi"),
     path("search", views.search_page, name="search"),
     path("api/experiments/", api.ExperimentSearch.as_view(), name="api-experiments"),
+    path("api/experiments/<int:pk>/", api.ExperimentDetail.as_view(), name="api-experiment"),
+    path("api/experiments/by-doi/<path:doi>", api.ExperimentByDoi.as_view(), name="api-experiment-by-doi"),
 ]

@@ -47,10 +47,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us rather than from a CDN
     "channels",
     "openaccess",
     "quotas",
     "instances",
+    "apitokens",
 ]
 
 MIDDLEWARE = [
@@ -135,10 +138,33 @@ CELERY_BEAT_SCHEDULE = {  # periods in seconds
     "expire": {"task": "instances.tasks.expire", "schedule": float(os.environ.get("VISA_EXPIRY_PERIOD", "300"))},
 }
 
-# The API is signed in by session, with CSRF, as the pages are.
+# The API: scripts sign in with a personal token (Authorization: Bearer), the browser by session
+# with CSRF as the pages do. The token scheme comes first, so a request signed in by neither is
+# answered 401 with its challenge.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apitokens.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "visa.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "visa API",
+    "DESCRIPTION": "Remote desktops on experiment data. Scripts send a personal API token "
+                   "(`Authorization: Bearer <token>`, made on the page /account/api-tokens); the browser "
+                   "uses its session and the CSRF token. Errors are JSON with a `detail` message.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"InstanceState": "instances.states.State"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums", "visa.schema.document_refusals",
+    ],
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
 
 from visa.auth import LogoutView
 
@@ -9,6 +11,11 @@ urlpatterns = [
     path("", include("instances.urls")),
     path("", include("openaccess.urls")),
     path("", include("quotas.urls")),
+    path("", include("apitokens.urls")),
+    # The API's schema and its documentation are public; every operation in them needs a signed-in user.
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+         name="api-docs"),
     path("accounts/login/", auth_views.LoginView.as_view(extra_context={
         "oidc_provider": settings.OIDC_PROVIDER_NAME if settings.OIDC_RP_CLIENT_ID else None,
     }), name="login"),
@@ -17,3 +24,7 @@ urlpatterns = [
 ]
 if settings.OIDC_RP_CLIENT_ID:
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+
+handler400 = "visa.errors.bad_request"
+handler404 = "visa.errors.not_found"
+handler500 = "visa.errors.server_error"

@@ -22,7 +22,7 @@ def test_doi_forms_that_portals_link_all_normalise_alike(raw):
     assert dois.normalise(raw) == "10.22003/xfel.eu-data-700000-00"
 
 
-@pytest.mark.parametrize("raw", ["", "xfel", "11.1234/x", "10.12/x", "10.22003/"])
+@pytest.mark.parametrize("raw", ["", "xfel", "11.1234/x", "10.12/x", "10.22003/", "10.22003/x%00y", "10.22003/a\x1fb"])
 def test_malformed_dois_are_refused_with_the_expected_form(raw):
     with pytest.raises(dois.MalformedDOI, match="A DOI looks like 10."):
         dois.normalise(raw)

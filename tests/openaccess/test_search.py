@@ -60,6 +60,11 @@ def test_query_strings_never_break_the_page(catalogue):
     member, *_ = catalogue
     assert search(member, criteria)[0].paginator.count == 0
     assert titles(member, sort="title")[0] == "Closed protein crystallography at SPB"
+    # What fuzzing the API sent: digits int() refuses, years no date has, NUL, which PostgreSQL refuses
+    odd = Criteria.from_query({"q": "pro\x00tein", "year": "²", "page": "9" * 5000, "instrument": "\x00"})
+    assert (odd.text, odd.year, odd.page, odd.instrument) == ("protein", None, 1, "")
+    assert Criteria.from_query({"year": "99999"}).year is None
+    assert search(member, odd)[0].paginator.count == len(titles(member, text="protein"))
 
 
 def test_pages_of_twenty(db):

@@ -1,0 +1,20 @@
+"""Error answers for what no view handled (an unknown URL, a bad request, a server error): JSON
+{"detail": ...} under /api/, as every API answer is, and Django's own pages elsewhere."""
+from django.http import JsonResponse
+from django.views import defaults
+
+
+def _api(request, status, detail):
+    return JsonResponse({"detail": detail}, status=status) if request.path.startswith("/api/") else None
+
+
+def bad_request(request, exception):
+    return _api(request, 400, "Bad request.") or defaults.bad_request(request, exception)
+
+
+def not_found(request, exception):
+    return _api(request, 404, "Not found.") or defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    return _api(request, 500, "Server error.") or defaults.server_error(request)

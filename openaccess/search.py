@@ -13,7 +13,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import ExtractYear
 
 from . import policy
-from .models import Experiment, ExperimentMember
+from .models import ExperimentMember
 
 PAGE_SIZE = 20
 SORTS = ("relevance", "newest", "oldest", "title")

@@ -143,3 +143,82 @@ def test_over_the_instance_quota_the_wizard_says_so_and_a_launch_is_refused_in_p
         page.screenshot(path=SHOTS / "wizard-over-quota.png")
     finally:
         remove(list(Instance.objects.filter(owner=user)))
+
+
+# The same page over HTTP: what each failure looks like, and the picker.
+
+@pytest.fixture
+def member(stack, committed):
+    user = member_with(vcpus=8)
+    return user, WebUser(stack.url, user.username, "pw-for-tests")
+
+
+def choices(**fields):
+    return {"image": Image.objects.get(name="Ubuntu 24.04 Desktop").pk,
+            "flavour": Flavour.objects.get(name="m1.small").pk, **fields}
+
+
+def test_missing_and_malformed_fields_are_shown_beside_them_with_every_choice_kept(member):
+    user, scientist = member
+    mine = make_experiment(members=[user])
+    page = scientist.post_form("/instances/new", "/instances/new",
+                               choices(experiment=mine.pk, flavour="", name="n" * 101))
+    assert page.status_code == 200 and page.url.endswith("/instances/new")
+    assert '<small class="field-error" id="flavour-error">Choose a size.</small>' in page.text
+    assert '<small class="field-error" id="name-error">Keep the name to 100 characters (it has 101).</small>' in page.text
+    assert f'name="experiment" value="{mine.pk}" checked' in page.text
+    assert f'value="{"n" * 101}"' in page.text
+    assert f'name="image" value="{choices()["image"]}" checked' in page.text
+    assert not Instance.objects.filter(owner=user).exists()
+
+
+def test_data_the_user_may_no_longer_read_is_named_and_left_out(member):
+    user, scientist = member
+    mine, closed = make_experiment(members=[user]), make_experiment(title="Closed crystallography")
+    page = scientist.post_form("/instances/new", "/instances/new", choices(experiment=[mine.pk, closed.pk]))
+    assert page.status_code == 200
+    assert f'id="experiment-error">You may not read the data of {closed.proposal_id}.</p>' in page.text
+    assert f'name="experiment" value="{mine.pk}" checked' in page.text and "Closed crystallography" not in page.text
+    assert not Instance.objects.filter(owner=user).exists()
+
+
+def test_a_cloud_that_does_not_answer_is_told_in_words_not_a_stack_trace(member, devcloud):
+    user, scientist = member
+    devcloud.faults(hang=True)
+    try:
+        page = scientist.post_form("/instances/new", "/instances/new", choices())
+    finally:
+        devcloud.clear_faults()
+    assert page.status_code == 200
+    assert '<div class="notice error" role="alert" id="launch-error"><p>The cloud did not answer: ' \
+           'try again in a few minutes.</p></div>' in page.text
+    assert not Instance.objects.filter(owner=user).exists()
+
+
+def test_the_picker_finds_what_the_user_may_read_by_words_or_proposal(member):
+    user, scientist = member
+    mine = make_experiment(title="Magnetic skyrmions under strain", members=[user])
+    closed = make_experiment(title="Magnetic skyrmions, unreleased")
+    found = scientist.get("/instances/new/search", params={"q": "skyrmions"}).text
+    assert "Magnetic skyrmions under strain" in found and "unreleased" not in found
+    assert "1 experiment you may analyse." in found and 'hx-swap-oob="true"' in found
+    by_proposal = scientist.get("/instances/new/search", params={"q": mine.proposal_id, "listed": mine.pk}).text
+    assert "Magnetic skyrmions under strain" in by_proposal and '<span class="added">Added</span>' in by_proposal
+    assert "photoactive yellow" in scientist.get("/instances/new/search", params={"access": "open"}).text
+    assert "photoactive yellow" not in scientist.get("/instances/new/search", params={"access": "mine"}).text
+
+    picked = scientist.get(f"/instances/new/pick/{mine.pk}")
+    assert f'name="experiment" value="{mine.pk}" checked' in picked.text
+    assert scientist.get(f"/instances/new/pick/{closed.pk}").status_code == 404
+
+    options = scientist.get("/instances/new/options", params={"experiment": mine.pk}).text
+    assert "Your quota:" in options  # the member's quota, not the open-data one
+    assert "Your open-data quota:" in scientist.get("/instances/new/options").text
+
+
+def test_search_results_launch_through_the_wizard(member):
+    _, scientist = member
+    page = scientist.get("/search", params={"q": "photoactive yellow"}).text
+    assert 'href="/instances/new?proposals=700000"' in page
+    wizard = scientist.get("/instances/new?proposals=700000").text
+    assert re.search(r'name="experiment" value="\d+" checked', wizard)

@@ -1,6 +1,7 @@
 """The new-desktop wizard at /instances/new as a scientist uses it, in Debian's chromium driven by
 Playwright: find data, choose an environment and a size the quota allows, launch; a refused
 launch keeps every choice and says what stopped it beside the field it is about."""
+import html
 import re
 
 import pytest
@@ -222,3 +223,19 @@ def test_search_results_launch_through_the_wizard(member):
     assert 'href="/instances/new?proposals=700000"' in page
     wizard = scientist.get("/instances/new?proposals=700000").text
     assert re.search(r'name="experiment" value="\d+" checked', wizard)
+
+
+def test_open_data_that_needs_approval_offers_the_request_instead_of_launch(member):
+    user, scientist = member
+    Quota.objects.create(user=user, purpose=Purpose.OPEN_DATA, requires_approval=True)
+    wizard = "/instances/new?proposals=700000"
+    page = scientist.get(wizard).text
+    assert "Launching on open data needs an operator's approval first." in page
+    assert 'formaction="/quotas/approval"' in page and ">Launch<" not in page
+
+    refused = scientist.post_form(wizard, "/instances/new", choices(experiment=re.search(
+        r'name="experiment" value="(\d+)" checked', page)[1]))
+    assert ("Launching on open data needs an operator's approval first: request it, and you will get an e-mail."
+            in html.unescape(refused.text))
+    asked = scientist.post_form(wizard, "/quotas/approval", {"reason": "My thesis", "back": wizard})
+    assert asked.url.endswith(wizard) and "waiting for an operator" in asked.text

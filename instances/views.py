@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from openaccess import entry, search
 from openaccess.models import Experiment
@@ -94,6 +94,7 @@ REFUSED_FIELD = {"flavour": "flavour", "vcpus": "flavour", "ram_gb": "flavour", 
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def new(request):
     """The new-instance wizard. GET is also the portal form of the entry point:
     /instances/new?dois=A,B&proposals=P preselects every experiment named that the user may read
@@ -110,7 +111,7 @@ def new(request):
             return running
         try:
             instance = services.launch(request.user, experiments, form.cleaned_data["image"],
-                                       form.cleaned_data["flavour"], form.cleaned_data["name"].strip())
+                                       form.cleaned_data["flavour"], form.cleaned_data["name"])
         except PermissionDenied as error:
             form.add_error("experiment", str(error))
         except LaunchRefused as error:
@@ -149,9 +150,9 @@ def new_pick(request, pk):
 
 def _readable(user, pks):
     """The experiments with these primary keys that `user` may read, in the order given."""
-    found = Experiment.objects.in_bulk([pk for pk in pks if str(pk).isdigit()])
-    return [found[int(pk)] for pk in dict.fromkeys(pks) if str(pk).isdigit() and int(pk) in found
-            and can_read(user, found[int(pk)])]
+    ids = list(dict.fromkeys(int(pk) for pk in pks if pk.isdigit()))
+    found = Experiment.objects.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found and can_read(user, found[pk])]
 
 
 def _options(request, form, experiments):
@@ -172,10 +173,10 @@ def _options(request, form, experiments):
 
 def _wizard(request, form, experiments, left_out):
     found, count = search.pick(request.user)
-    chosen = {experiment.pk for experiment in experiments}
+    listed = {experiment.pk for experiment in experiments}
     return render(request, "instances/new.html", {
         **_options(request, form, experiments), "left_out": left_out,
-        "found": [(experiment, experiment.pk in chosen) for experiment in found], "count": count,
+        "found": [(experiment, experiment.pk in listed) for experiment in found], "count": count,
         "open_data": settings.VISA_OPEN_DATA,
     })
 

@@ -63,7 +63,9 @@ def test_find_data_choose_environment_and_size_and_launch(signed_in, committed):
 
         page.get_by_label("Find an experiment").fill("battery cathodes")
         page.get_by_role("button", name="Add Ptychography of lithium battery cathodes").click()
-        page.locator("#chosen-list").get_by_role("checkbox", name=re.compile("lithium battery")).wait_for()
+        added = page.locator("#chosen-list").get_by_role("checkbox", name=re.compile("lithium battery"))
+        added.wait_for()
+        assert added.is_checked() and added.evaluate("box => box === document.activeElement")
         assert page.locator("#results").get_by_text("Added").is_visible()
         # the member's quota now applies: 4 vCPUs, so the large size is greyed with the reason
         page.locator("#quota", has_text="Your quota:").wait_for()

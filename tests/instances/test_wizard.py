@@ -117,7 +117,8 @@ def test_a_refused_launch_keeps_every_choice_and_says_why_beside_the_size(signed
         assert page.get_by_label("Name").input_value() == "Catalysts"
         assert size(page, "m1.medium").get_by_text("needs 4 vCPUs, your quota has 2 left").is_visible()
         assert_accessible(page)
-        page.screenshot(path=SHOTS / "wizard-refused.png", full_page=True)
+        error.scroll_into_view_if_needed()
+        page.screenshot(path=SHOTS / "wizard-refused.png")
 
         page.get_by_role("radio", name=re.compile("m1.small")).check()
         page.get_by_role("button", name=re.compile("^Launch")).click()

@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.templatetags.static import static
+from django.utils.html import format_html
 
 from . import expiry, services, sharing
 from .models import (AccessRequest, DesktopSession, Flavour, Image, Instance, InstanceEvent, InstanceMember,
@@ -10,7 +12,12 @@ from .states import IllegalTransition
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ["name", "cloud_id", "vnc_port", "enabled", "auto_accept_extensions"]
+    list_display = ["icon_preview", "name", "cloud_id", "vnc_port", "enabled", "auto_accept_extensions"]
+    list_display_links = ["name"]
+
+    @admin.display(description="icon")
+    def icon_preview(self, image):
+        return format_html('<img src="{}" alt="{}" width="24" height="24">', static(image.icon_static), image.get_icon_display())
 
 
 @admin.register(Flavour)

@@ -13,8 +13,23 @@ from .states import LIVE, State
 class Image(models.Model):
     """An operator-defined desktop environment: a Glance image with a VNC server inside."""
 
+    class Icon(models.TextChoices):
+        """Pictures bundled with visa (visa/static/visa/icons/): a choice, not an upload, so that
+        operators need no media storage and no uploaded SVG can carry a script."""
+
+        DESKTOP = "desktop", "desktop"
+        NOTEBOOK = "notebook", "notebook (Jupyter, Python)"
+        TERMINAL = "terminal", "terminal (command line)"
+        CHART = "chart", "chart (data analysis)"
+        IMAGE = "image", "picture (imaging, tomography)"
+        CUBE = "cube", "cube (3D visualisation)"
+        ATOM = "atom", "atom (simulation, structures)"
+        CODE = "code", "code (programming)"
+
     name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, help_text="What it has inside, shown where users choose an environment")
+    icon = models.CharField(max_length=16, choices=Icon.choices, default=Icon.DESKTOP,
+                            help_text="Shown beside its name where users choose an environment")
     cloud_id = models.CharField(max_length=64, help_text="Glance image id")
     vnc_port = models.PositiveIntegerField(default=5900)
     enabled = models.BooleanField(default=True)
@@ -24,6 +39,11 @@ class Image(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def icon_static(self):
+        """The icon's path among the static files."""
+        return f"visa/icons/{self.icon}.svg"
 
 
 class Flavour(models.Model):

@@ -9,7 +9,7 @@ import json
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import ExtractYear
 
 from . import policy
@@ -67,8 +67,8 @@ def word_match(experiments, text):
     return experiments
 
 
-def search(user, criteria: Criteria):
-    """(page of experiments, facet counts) for what `user` may read that matches `criteria`."""
+def matching(user, criteria: Criteria):
+    """What `user` may read that matches the access and text of `criteria`."""
     experiments = policy.readable(user)
     if criteria.access == "open":
         experiments = experiments.filter(policy.open_filter())
@@ -77,6 +77,19 @@ def search(user, criteria: Criteria):
     if criteria.text:
         match = full_text_match if connection.vendor == "postgresql" else word_match
         experiments = match(experiments, criteria.text)
+    return experiments
+
+
+def ordering(criteria: Criteria):
+    return {
+        "relevance": ["-relevance", "-start_date"] if criteria.text and connection.vendor == "postgresql" else ["-start_date"],
+        "newest": ["-start_date"], "oldest": ["start_date"], "title": ["title"],
+    }[criteria.sort] + ["pk"]
+
+
+def search(user, criteria: Criteria):
+    """(page of experiments, facet counts) for what `user` may read that matches `criteria`."""
+    experiments = matching(user, criteria)
     facets = facet_counts(experiments)
     if criteria.facility:
         experiments = experiments.filter(facility=criteria.facility)
@@ -86,13 +99,22 @@ def search(user, criteria: Criteria):
         experiments = experiments.filter(techniques__icontains=json.dumps(criteria.technique))
     if criteria.year:
         experiments = experiments.filter(start_date__year=criteria.year)
-    order = {
-        "relevance": ["-relevance", "-start_date"] if criteria.text and connection.vendor == "postgresql" else ["-start_date"],
-        "newest": ["-start_date"], "oldest": ["start_date"], "title": ["title"],
-    }[criteria.sort]
-    experiments = experiments.order_by(*order, "pk").prefetch_related("datasets")
+    experiments = experiments.order_by(*ordering(criteria)).prefetch_related("datasets")
     page = Paginator(experiments, PAGE_SIZE).get_page(criteria.page)
     return page, facets
+
+
+def pick(user, text="", access="", most=8):
+    """A launch page's experiment picker: (the first `most` experiments `user` may read that
+    match `text` and `access`, newest first without text, how many match). A proposal number
+    finds its experiment too; each experiment says whether the user is a member (`mine`)."""
+    criteria = Criteria(text=text.strip()[:200], access=access if access in ("open", "mine") else "")
+    mine = Exists(ExperimentMember.objects.filter(user=user, experiment=OuterRef("pk")))
+    found = matching(user, criteria).annotate(mine=mine).order_by(*ordering(criteria))
+    proposal = (matching(user, Criteria(access=criteria.access)).annotate(mine=mine)
+                .filter(proposal_id=criteria.text).exclude(pk__in=found.values("pk")) if criteria.text else [])
+    experiments = [*proposal, *found[:most]][:most]
+    return experiments, len(proposal) + found.count()
 
 
 def facet_counts(experiments, most=12):

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from instances.models import Flavour, Image
 from instances.services import attachable, running_with
 from quotas.services import launch_choices, purpose_of
 
@@ -53,6 +52,4 @@ def search_page(request):
     query.pop("page", None)
     return render(request, "openaccess/search.html", {
         "criteria": criteria, "page": page, "facets": facets, "query": query.urlencode(),
-        "image": Image.objects.filter(enabled=True).first(),
-        "flavour": Flavour.objects.filter(enabled=True).first(),
     })

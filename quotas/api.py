@@ -31,8 +31,9 @@ class QuotaSerializer(serializers.Serializer):
             "vcpus": {"used": usage.vcpus, "limit": limits.vcpus},
             "ram_gb": {"used": usage.ram_mb / 1024, "limit": limits.ram_gb},
             "max_lifetime_hours": limits.lifetime.total_seconds() / 3600,
-            "images": [image.pk for image in choices["images"]],
-            "flavours": [flavour.pk for flavour in choices["flavours"]],
+            "images": [image.pk for image, why in choices["environments"] if not why],
+            "flavours": [flavour.pk for flavour, _ in choices["sizes"]
+                         if limits.flavour_ids is None or flavour.pk in limits.flavour_ids],
             "needs_approval": choices["needs_approval"],
             "approval": choices["approval"] and choices["approval"].state,
         }

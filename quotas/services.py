@@ -165,10 +165,8 @@ def reserve(user, flavour, image, purpose) -> Limits:
     kind = " open-data" if purpose == Purpose.OPEN_DATA else ""
     details = {"purpose": purpose, "quota": limits.source}
     if used.instances + 1 > limits.instances:
-        raise QuotaExceeded(
-            f"{used.instances} of {limits.instances}{kind} instances running: delete one, or ask for more.",
-            resource="instances", used=used.instances, limit=limits.instances, requested=1, **details,
-        )
+        raise QuotaExceeded(_no_more_instances(limits, used), resource="instances", used=used.instances,
+                            limit=limits.instances, requested=1, **details)
     if used.vcpus + flavour.cpus > limits.vcpus:
         raise QuotaExceeded(
             f"{flavour.name} needs {flavour.cpus} vCPUs and {used.vcpus} of your {limits.vcpus}{kind} vCPUs "
@@ -184,6 +182,25 @@ def reserve(user, flavour, image, purpose) -> Limits:
         )
     _check_cloud(flavour)
     return limits
+
+
+def _no_more_instances(limits, used):
+    kind = " open-data" if limits.purpose == Purpose.OPEN_DATA else ""
+    return f"{used.instances} of {limits.instances}{kind} instances running: delete one, or ask for more."
+
+
+def unfit(flavour, limits, used):
+    """Why `flavour` does not fit what `limits` leave after `used`, in a few words for a launch
+    page to show beside it; "" when it fits. reserve() decides at launch."""
+    if limits.flavour_ids is not None and flavour.pk not in limits.flavour_ids:
+        return "not allowed by your quota"
+    vcpus_left = max(limits.vcpus - used.vcpus, 0)
+    if flavour.cpus > vcpus_left:
+        return f"needs {flavour.cpus} vCPUs, your quota has {vcpus_left} left"
+    ram_left = max(limits.ram_gb * 1024 - used.ram_mb, 0)
+    if flavour.ram_mb > ram_left:
+        return f"needs {_gb(flavour.ram_mb)} GB of memory, your quota has {_gb(ram_left)} GB left"
+    return ""
 
 
 def _check_allowed(item, allowed_ids, model, noun, purpose):
@@ -229,16 +246,26 @@ def _check_cloud(flavour):
 
 
 def launch_choices(user, purpose):
-    """What a launch page offers this user: the limits, current usage, the environments and sizes
-    allowed, and whether an operator's approval is still missing."""
-    limits = limits_for(user, purpose)
-    images, flavours = Image.objects.filter(enabled=True), Flavour.objects.filter(enabled=True)
+    """What a launch page offers this user: the limits, current usage, every enabled environment
+    and size with why the quota does not allow it (`environments`, `sizes`: (item, reason) pairs,
+    reason "" when allowed), what to preselect (`chosen`: the first environment allowed and the
+    smallest size that fits, as form values), why no launch fits at all (`full`), and whether an
+    operator's approval is still missing."""
+    limits, used = limits_for(user, purpose), usage(user, purpose)
+    images = Image.objects.filter(enabled=True)
+    flavours = Flavour.objects.filter(enabled=True).order_by("cpus", "ram_mb", "pk")  # smallest first
     last = approval(user) if purpose == Purpose.OPEN_DATA and limits.requires_approval else None
+    environments = [(image, "" if limits.image_ids is None or image.pk in limits.image_ids
+                     else "not allowed by your quota") for image in images]
+    sizes = [(flavour, unfit(flavour, limits, used)) for flavour in flavours]
     return {
         "limits": limits,
-        "usage": usage(user, purpose),
-        "images": images if limits.image_ids is None else images.filter(pk__in=limits.image_ids),
-        "flavours": flavours if limits.flavour_ids is None else flavours.filter(pk__in=limits.flavour_ids),
+        "usage": used,
+        "environments": environments,
+        "sizes": sizes,
+        "chosen": {"image": next((str(image.pk) for image, why in environments if not why), ""),
+                   "flavour": next((str(flavour.pk) for flavour, why in sizes if not why), "")},
+        "full": _no_more_instances(limits, used) if used.instances >= limits.instances else "",
         "needs_approval": limits.requires_approval and purpose == Purpose.OPEN_DATA
         and (last is None or last.state != ApprovalRequest.State.ACCEPTED),
         "approval": last,

@@ -10,8 +10,8 @@ DEMO_DOI_PAGE = "/doi/10.22003/XFEL.EU-DATA-700000-00"
 
 
 def preselected(html):
-    """The environment and size a launch form offers first."""
-    return {name: re.search(rf'name="{name}">\s*<option value="(\d+)"', html)[1] for name in ("image", "flavour")}
+    """The environment and size a launch form has chosen for the user."""
+    return {name: re.search(rf'name="{name}" value="(\d+)" checked', html)[1] for name in ("image", "flavour")}
 
 
 class WebUser:

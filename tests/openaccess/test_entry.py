@@ -31,7 +31,7 @@ def test_the_portal_link_preselects_what_the_user_may_read_and_names_the_rest(sc
     assert "/pnfs/closed/p2" not in page.text
 
     form = {"experiment": checked, **preselected(page.text)}
-    answer = scientist.post_form("/instances/new", "/instances/launch", form)
+    answer = scientist.post_form("/instances/new", "/instances/new", form)
     uuid = re.search(r"/instances/([0-9a-f-]{36})/$", answer.url)[1]
     assert "/pnfs/mine/p1" in answer.text and "/pnfs/xfel.eu/exfel/archive/XFEL/raw/SPB/201701/p700000" in answer.text
     scientist.delete_instance(uuid)

@@ -10,8 +10,11 @@ from instances.models import Flavour, Image
 from openaccess.models import Dataset, Experiment
 
 DEMO_USER, DEMO_PASSWORD = "demo", "demo"
-DEMO_IMAGES = {"ubuntu-desktop": "Desktop with Python, Jupyter and EXtra-data"}
-DEMO_FLAVOURS = ["m1.small", "m1.medium"]
+DEMO_IMAGES = {  # description, icon
+    "ubuntu-desktop": ("Desktop with Python, Jupyter and EXtra-data", Image.Icon.NOTEBOOK),
+    "almalinux-desktop": ("A plain desktop with a terminal and the facility's command-line tools", Image.Icon.TERMINAL),
+}
+DEMO_FLAVOURS = ["m1.small", "m1.medium", "m1.large"]
 
 
 class Command(BaseCommand):
@@ -29,9 +32,11 @@ class Command(BaseCommand):
         self.dataset("700001", "Ultrafast x-ray scattering of liquid water",
                      "Time-resolved solution scattering at the FXE instrument after optical excitation.",
                      "FXE", ["x-ray solution scattering"], datetime.date(2017, 10, 2), "FXE")
-        for key, description in DEMO_IMAGES.items():
+        for key, (description, icon) in DEMO_IMAGES.items():
             image = catalogue.IMAGES[key]
-            Image.objects.update_or_create(cloud_id=image.id, defaults={"name": image.name, "description": description})
+            Image.objects.update_or_create(
+                cloud_id=image.id, defaults={"name": image.name, "description": description, "icon": icon}
+            )
         for key in DEMO_FLAVOURS:
             flavour = catalogue.FLAVOURS[key]
             Flavour.objects.update_or_create(

@@ -150,7 +150,8 @@ class NewShareTokenSerializer(serializers.Serializer):
     access = serializers.ChoiceField(choices=list(ACCESS))
     hours = serializers.FloatField(default=24, min_value=0.01, max_value=sharing.MAX_LINK_HOURS,
                                    help_text="It expires after this many hours")
-    max_uses = serializers.IntegerField(min_value=1, required=False, allow_null=True, help_text="Empty: unlimited")
+    max_uses = serializers.IntegerField(min_value=1, max_value=sharing.MAX_LINK_USES, required=False, allow_null=True,
+                                        help_text="Empty: unlimited")
     email = serializers.EmailField(required=False, allow_blank=True,
                                    help_text="An invitation that only this person may use, once")
     label = serializers.CharField(max_length=100, required=False, allow_blank=True)

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 GUEST_SESSION_KEY = "visa_guest_tokens"  # {instance uuid: token id} for guests without an account
 CONTROLLERS = (Role.OWNER, Role.SUPPORT)
 MAX_LINK_HOURS = 24 * 14  # a share link expires within 14 days
+MAX_LINK_USES = 10_000
 
 
 class Refused(Exception):

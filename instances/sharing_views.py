@@ -68,8 +68,8 @@ def create_link(request, uuid):
         return _error("Expiry and maximum uses must be numbers.")
     if not 0 < hours <= sharing.MAX_LINK_HOURS:
         return _error(f"A link expires after at most {sharing.MAX_LINK_HOURS} hours.")
-    if max_uses is not None and max_uses < 1:
-        return _error("A link needs at least one use.")
+    if max_uses is not None and not 1 <= max_uses <= sharing.MAX_LINK_USES:
+        return _error(f"A link allows from 1 to {sharing.MAX_LINK_USES} uses.")
     email = form.get("email", "").strip()
     if email:
         try:

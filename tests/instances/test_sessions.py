@@ -9,7 +9,7 @@ from tests.factories import make_user
 from tests.web import WebUser
 
 
-def wait_until(condition, timeout=20):
+def wait_until(condition, timeout=40):
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
@@ -19,7 +19,7 @@ def wait_until(condition, timeout=20):
 def test_the_sessions_of_a_killed_asgi_process_end_and_a_live_one_stays(devcloud, tmp_path, committed):
     from instances.models import DesktopSession
 
-    stack = Stack(tmp_path, devcloud.auth_url, env={"VISA_SESSION_HEARTBEAT": "0.3"})
+    stack = Stack(tmp_path, devcloud.auth_url, env={"VISA_SESSION_HEARTBEAT": "1"})
     try:
         user = WebUser(stack.url, make_user().username, "pw-for-tests")
         uuid, _ = user.launch_from_doi(another=True)
@@ -33,7 +33,7 @@ def test_the_sessions_of_a_killed_asgi_process_end_and_a_live_one_stays(devcloud
             os.killpg(doomed.pid, signal.SIGKILL)  # no disconnect handler runs: only the heartbeat stops
             doomed.wait(10)
             wait_until(lambda: sessions.filter(ended_at=None).count() == 1)
-            time.sleep(1.5)  # five beats: the open connection keeps beating and stays
+            time.sleep(4)  # four beats: the open connection keeps beating and stays
             assert sessions.filter(ended_at=None).count() == 1
             assert staying.framebuffer()
         wait_until(lambda: sessions.filter(ended_at=None).count() == 0)

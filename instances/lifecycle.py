@@ -104,6 +104,9 @@ def _start(conn, instance, server, act=False):
         return settings.VISA_POLL_INTERVAL
     transition(instance, State.ACTIVE, PROVISIONER, "desktop ready", only_from=[State.STARTING],
                activated_at=instance.activated_at or timezone.now())
+    if instance.state == State.ACTIVE:
+        from .tasks import capture_thumbnail
+        capture_thumbnail.delay(instance.pk)  # the home page's card shows the desktop at once
     return None
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("instances/new", views.new, name="new-instance"),
     path("instances/<uuid:uuid>/", views.detail, name="instance"),
     path("instances/<uuid:uuid>/status", views.status, name="instance-status"),
+    path("instances/<uuid:uuid>/thumbnail", views.thumbnail, name="instance-thumbnail"),
     *[path(f"instances/<uuid:uuid>/{action}", views.act, {"action": action}, name=f"instance-{action}")
       for action in views.ACTIONS],
     path("instances/<uuid:uuid>/extend", views.extend, name="instance-extend"),

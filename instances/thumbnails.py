@@ -21,8 +21,8 @@ from .models import DesktopSession, Instance, Thumbnail
 from .states import State
 
 log = logging.getLogger(__name__)
-WIDTH = 320  # pixels; cards show it at about this size
-QUALITY = 80  # JPEG: about 10-20 kB for a desktop
+WIDTH = 480  # pixels: sharp on cards about 380 CSS pixels wide
+QUALITY = 80  # JPEG: some 10-30 kB for a desktop
 TIMEOUT = 5  # seconds for the whole capture
 MAX_PIXELS = 8192 * 8192  # a screen larger than this is a broken server, not a desktop
 # 32 bpp, depth 24, little-endian, true colour, maxima 255, shifts red 0, green 8, blue 16:

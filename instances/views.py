@@ -24,6 +24,8 @@ from .states import IllegalTransition, State
 
 # The buttons a resting instance offers besides Delete; services decide what is allowed.
 BUTTONS = {State.ACTIVE: ["stop", "reboot"], State.STOPPED: ["start"]}
+# How a message says "it is ..." of these states; of the others, by their lower-case name.
+STATE_WORDS = {State.ERROR: "in error", State.UNKNOWN: "unreachable"}
 # The building steps the instance page shows, in order.
 STEPS = [(State.PENDING, "Queued"), (State.BUILDING, "Building"), (State.STARTING, "Starting"), (State.ACTIVE, "Ready")]
 
@@ -163,18 +165,21 @@ def thumbnail(request, uuid):
 @require_POST
 def act(request, uuid, action):
     """Start, stop, reboot or delete: recorded now, carried out by a task. A home page card (htmx)
-    gets itself back, re-rendered; an action its state does not allow gets a message (409)."""
+    gets no content, as the live update redraws it, or a message to show (409) when the instance's
+    state no longer allows the action."""
     instance = _own_instance(request, uuid)
     try:
         ACTIONS[action](instance, request.user.username)
     except IllegalTransition:
-        message = f"“{instance.name}” is {instance.get_state_display().lower()} now, so it cannot {action}."
+        instance.refresh_from_db()
+        now = STATE_WORDS.get(instance.state, instance.get_state_display().lower())
+        message = f"You cannot {action} “{instance.name}” now: it is {now}."
         if request.headers.get("HX-Request"):
             return HttpResponse(escape(message), status=409)
         messages.error(request, message)
         return redirect("instance", uuid=instance.uuid)
     if request.headers.get("HX-Request"):
-        return HttpResponse(status=204)  # the live update (instances.live) redraws the card
+        return HttpResponse(status=204)
     if action == "delete":
         messages.success(request, f"“{instance.name}” is being deleted.")
         return redirect("home")

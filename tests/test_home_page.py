@@ -8,6 +8,7 @@ import pytest
 from instances.models import Instance, InstanceMember, Role
 from tests.a11y import assert_accessible
 from tests.factories import make_user
+from tests.instances.test_home import make_instance
 from tests.test_browser import SHOTS, sign_in
 from tests.web import WebUser
 
@@ -77,3 +78,21 @@ def test_home_follows_a_desktop_and_acts_on_it(page, stack, committed):
     page.get_by_role("heading", name="No desktops yet").wait_for()  # only the shared one is left
     page.screenshot(path=SHOTS / "home-shared-only.png", full_page=True)
     WebUser(stack.url, colleague.username, "pw-for-tests").delete_instance(shared_uuid)
+
+
+def test_an_action_the_desktop_no_longer_allows_says_why(page, committed):
+    """A card that is out of date (here: its live updates are held back) offers Start; the answer
+    that it cannot start any more is shown, not swallowed."""
+    me = make_user()
+    instance = make_instance(me, "STOPPED", name="Stale card")
+    page.route_web_socket("**/ws/live", lambda socket: None)  # the page hears nothing from the server
+    page.goto("/")
+    sign_in(page, me)
+    card = page.locator(f"#card-{instance.uuid}")
+    Instance.objects.filter(pk=instance.pk).update(state="ERROR", state_reason="The virtual machine failed.")
+    card.get_by_role("button", name="Start").click()
+    alert = page.get_by_role("alert")
+    alert.filter(has_text="You cannot start “Stale card” now: it is in error.").wait_for()
+    assert_accessible(page)
+    page.screenshot(path=SHOTS / "home-refused.png", full_page=True)
+    Instance.objects.filter(pk=instance.pk).update(state="DELETED")

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from instances.tasks import capture_thumbnail
 from instances.models import Instance, InstanceMember, Role
 from tests.a11y import assert_accessible
 from tests.factories import make_user
@@ -59,6 +60,14 @@ def test_home_follows_a_desktop_and_acts_on_it(page, stack, committed):
     page.locator(f"#card-{shared_uuid} .shot img").wait_for()
     assert_accessible(page)
     page.screenshot(path=SHOTS / "home-cards.png", full_page=True)
+
+    # A new picture (as the periodic refresh takes) reaches the open page; the keyboard focus stays.
+    page.locator(f"#open-{uuid}").focus()
+    before = card.locator(".shot img").get_attribute("src")
+    capture_thumbnail.delay(Instance.objects.get(uuid=uuid).pk)  # by the stack's worker
+    page.wait_for_function("([uuid, before]) => document.querySelector(`#card-${uuid} .shot img`).src !== before",
+                           arg=[uuid, page.evaluate("src => new URL(src, location).href", before)])
+    assert page.evaluate("document.activeElement.id") == f"open-{uuid}"
 
     card.get_by_role("button", name="Stop").click()
     card.locator(".badge", has_text="Stopped").wait_for()

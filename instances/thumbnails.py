@@ -12,6 +12,7 @@ import struct
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from PIL import Image as Picture
@@ -95,8 +96,11 @@ def capture(instance_pk):
     except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, rfb.RFBError, ValueError) as error:
         log.info("no thumbnail of %s: %s", instance.uuid, error or type(error).__name__)
         return False
-    Thumbnail.objects.update_or_create(instance=instance, defaults={"jpeg": jpeg, "taken_at": timezone.now()})
-    live.announce(instance)
+    with transaction.atomic():  # kept only while still ACTIVE: a deleted desktop's picture goes with it
+        if Instance.objects.select_for_update().filter(pk=instance.pk, state=State.ACTIVE).first() is None:
+            return False
+        Thumbnail.objects.update_or_create(instance=instance, defaults={"jpeg": jpeg, "taken_at": timezone.now()})
+        live.announce(instance)
     return True
 
 

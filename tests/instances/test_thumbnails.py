@@ -9,6 +9,7 @@ from django.utils import timezone
 from PIL import Image as Picture
 
 from instances import rfb, thumbnails
+from instances.tasks import refresh_thumbnails
 from instances.models import DesktopSession, Instance, InstanceMember, Role, Thumbnail
 from tests.factories import demo_image_and_flavour, make_user
 from tests.rfbclient import non_blank
@@ -110,6 +111,14 @@ def test_the_home_page_gets_a_picture_once_the_desktop_is_active_for_those_who_m
     assert non_blank(pixels(decoded(answer.content)))
     assert f"/instances/{uuid}/thumbnail?v=" in owner.get("/").text
 
+    first = Thumbnail.objects.get(instance__uuid=uuid).taken_at
+    with owner.open_desktop(uuid):  # in use: the periodic refresh takes a new one
+        refresh_thumbnails.delay()
+        deadline = time.monotonic() + 20
+        while Thumbnail.objects.get(instance__uuid=uuid).taken_at == first and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert Thumbnail.objects.get(instance__uuid=uuid).taken_at > first
+
     instance = Instance.objects.get(uuid=uuid)
     InstanceMember.objects.create(instance=instance, user=member, role=Role.GUEST)
     support = make_user()
@@ -121,3 +130,4 @@ def test_the_home_page_gets_a_picture_once_the_desktop_is_active_for_those_who_m
         refused = visitor.get(f"/instances/{uuid}/thumbnail")
         assert refused.status_code == 404 and "image" not in refused.headers["Content-Type"]
     owner.delete_instance(uuid)
+    assert owner.get(f"/instances/{uuid}/thumbnail").status_code == 404  # gone with the desktop

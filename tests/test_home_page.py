@@ -60,6 +60,9 @@ def test_home_follows_a_desktop_and_acts_on_it(page, stack, committed):
     page.locator(f"#card-{shared_uuid} .shot img").wait_for()
     assert_accessible(page)
     page.screenshot(path=SHOTS / "home-cards.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: one card a row
+    page.screenshot(path=SHOTS / "home-narrow.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # A new picture (as the periodic refresh takes) reaches the open page; the keyboard focus stays.
     page.locator(f"#open-{uuid}").focus()

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 WIDTH = 480  # pixels: sharp on cards about 380 CSS pixels wide
 QUALITY = 80  # JPEG: some 10-30 kB for a desktop
 TIMEOUT = 5  # seconds for the whole capture
-MAX_PIXELS = 8192 * 8192  # a screen larger than this is a broken server, not a desktop
+MAX_PIXELS = 5120 * 2880  # 5K; a larger screen would take more memory than a picture is worth
 # 32 bpp, depth 24, little-endian, true colour, maxima 255, shifts red 0, green 8, blue 16:
 # each pixel arrives as the bytes R, G, B, unused, which Pillow reads as "RGBX".
 PIXEL_FORMAT = struct.pack(">BBBBHHHBBB3x", 32, 24, 0, 1, 255, 255, 255, 0, 8, 16)

@@ -97,6 +97,8 @@ def test_an_action_the_desktop_no_longer_allows_says_why(page, committed):
     that it cannot start any more is shown, not swallowed."""
     me = make_user()
     instance = make_instance(me, "STOPPED", name="Stale card")
+    others = [make_instance(me, "BUILDING", name="Coming up"),
+              make_instance(me, "ERROR", name="Broken", state_reason="The cloud refused: no valid host was found.")]
     page.route_web_socket("**/ws/live", lambda socket: None)  # the page hears nothing from the server
     page.goto("/")
     sign_in(page, me)
@@ -107,4 +109,5 @@ def test_an_action_the_desktop_no_longer_allows_says_why(page, committed):
     alert.filter(has_text="You cannot start “Stale card” now: it is in error.").wait_for()
     assert_accessible(page)
     page.screenshot(path=SHOTS / "home-refused.png", full_page=True)
-    Instance.objects.filter(pk=instance.pk).update(state="DELETED")
+    assert page.get_by_text("The cloud refused: no valid host was found.").is_visible()
+    Instance.objects.filter(pk__in=[instance.pk, *(other.pk for other in others)]).update(state="DELETED")

@@ -74,6 +74,7 @@ def test_home_follows_a_desktop_and_acts_on_it(page, stack, committed):
 
     card.get_by_role("button", name="Stop").click()
     card.locator(".badge", has_text="Stopped").wait_for()
+    assert page.evaluate("document.activeElement.closest('article').id") == f"card-{uuid}"  # focus stays on the card
     assert card.get_by_role("button", name="Start").is_visible()
     page.screenshot(path=SHOTS / "home-stopped.png", full_page=True)
 

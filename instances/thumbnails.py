@@ -23,7 +23,7 @@ from .states import State
 
 log = logging.getLogger(__name__)
 WIDTH = 480  # pixels: sharp on cards about 380 CSS pixels wide
-QUALITY = 80  # JPEG: some 10-30 kB for a desktop
+QUALITY = 80  # JPEG: 3-6 kB for devcloud's desktops, tens of kB for a busy screen
 TIMEOUT = 5  # seconds for the whole capture
 MAX_PIXELS = 5120 * 2880  # 5K; a larger screen would take more memory than a picture is worth
 # 32 bpp, depth 24, little-endian, true colour, maxima 255, shifts red 0, green 8, blue 16:

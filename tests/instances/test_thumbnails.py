@@ -2,6 +2,7 @@
 stored, refreshed for desktops in use, and served only to those who may see the instance."""
 import io
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -9,13 +10,20 @@ from django.utils import timezone
 from PIL import Image as Picture
 
 from instances import rfb, thumbnails
+from instances.models import DesktopSession, Image, Instance, InstanceMember, Role, Thumbnail
 from instances.tasks import refresh_thumbnails
-from instances.models import DesktopSession, Instance, InstanceMember, Role, Thumbnail
 from tests.factories import demo_image_and_flavour, make_user
 from tests.rfbclient import non_blank
 from tests.web import WebUser
 
 SECRET = "thumb-pw"
+
+
+def in_thread(function, *args):
+    """Call a function that runs its own event loop (as the Celery worker does) from a thread of
+    its own: once a browser test ran, Playwright keeps an event loop running in the test's thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args).result()
 
 
 def decoded(jpeg):
@@ -50,29 +58,28 @@ def desktop(request, tmp_path):
 
 
 def test_a_thumbnail_is_a_small_jpeg_of_what_the_desktop_shows(desktop):
-    picture = decoded(thumbnails.picture(*desktop, SECRET))
+    picture = decoded(in_thread(thumbnails.picture, *desktop, SECRET))
     assert picture.size == (thumbnails.WIDTH, thumbnails.WIDTH * 768 // 1024)
     assert non_blank(pixels(picture))
 
 
 def test_a_wrong_secret_or_no_desktop_is_an_error_not_a_picture(desktop):
     with pytest.raises(rfb.RFBError, match="refused its password"):
-        thumbnails.picture(*desktop, "wrong-pw")
+        in_thread(thumbnails.picture, *desktop, "wrong-pw")
     with pytest.raises(OSError):
-        thumbnails.picture("127.0.0.1", 9, SECRET)  # nothing listens on the discard port
+        in_thread(thumbnails.picture, "127.0.0.1", 9, SECRET)  # nothing listens on the discard port
 
 
-@pytest.mark.django_db
-def test_capture_skips_a_desktop_it_cannot_reach_and_keeps_the_last_picture():
-    image, flavour = demo_image_and_flavour()
-    instance = Instance.objects.create(owner=make_user(), image=image, flavour=flavour, state="ACTIVE",
+def test_capture_skips_a_desktop_it_cannot_reach_and_keeps_the_last_picture(committed):
+    _, flavour = demo_image_and_flavour()
+    unreachable = Image.objects.create(name="No desktop here", cloud_id="none", vnc_port=9)  # discard port
+    instance = Instance.objects.create(owner=make_user(), image=unreachable, flavour=flavour, state="ACTIVE",
                                        address="127.0.0.1")
-    image.vnc_port = 9
-    image.save()
     taken = timezone.now() - timedelta(minutes=5)
     Thumbnail.objects.create(instance=instance, jpeg=b"old", taken_at=taken)
-    assert thumbnails.capture(instance.pk) is False
+    assert in_thread(thumbnails.capture, instance.pk) is False
     assert Thumbnail.objects.get(instance=instance).taken_at == taken
+    Instance.objects.filter(pk=instance.pk).update(state="DELETED")
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.utils import timezone
 from openstack import exceptions as sdk_errors
 
 from . import cloud, cloudinit, dcache, rfb
-from .models import Instance
+from .models import Instance, Thumbnail
 from .services import transition
 from .states import State
 
@@ -104,6 +104,9 @@ def _start(conn, instance, server, act=False):
         return settings.VISA_POLL_INTERVAL
     transition(instance, State.ACTIVE, PROVISIONER, "desktop ready", only_from=[State.STARTING],
                activated_at=instance.activated_at or timezone.now())
+    if instance.state == State.ACTIVE:
+        from .tasks import capture_thumbnail
+        capture_thumbnail.delay(instance.pk)  # the home page's card shows the desktop at once
     return None
 
 
@@ -131,7 +134,9 @@ def _delete(conn, instance):
     if server is not None:
         cloud.delete_server(conn, server.id)
         return settings.VISA_POLL_INTERVAL  # confirm that it is gone
-    transition(instance, State.DELETED, PROVISIONER, "server deleted", only_from=[State.DELETING])
+    with transaction.atomic():  # a picture of the screen goes with the desktop
+        transition(instance, State.DELETED, PROVISIONER, "server deleted", only_from=[State.DELETING])
+        Thumbnail.objects.filter(instance=instance).delete()
     return None
 
 

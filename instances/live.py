@@ -53,6 +53,7 @@ def announce(instance):
 
 def signature(user, uuid=None):
     """What a page's fragment depends on that other processes change: the watched instances'
-    states and deadlines. A change in it means the page is out of date."""
+    states, deadlines and thumbnails. A change in it means the page is out of date."""
     instances = Instance.objects.filter(uuid=uuid) if uuid else Instance.objects.visible_to(user)
-    return list(instances.order_by("pk").values_list("uuid", "state", "state_changed_at", "expires_at"))
+    return list(instances.order_by("pk").values_list(
+        "uuid", "state", "state_changed_at", "expires_at", "thumbnail__taken_at"))

@@ -120,6 +120,18 @@ class Instance(models.Model):
         return f"visa-{self.uuid}"
 
 
+class Thumbnail(models.Model):
+    """A small picture of the instance's desktop for the home page, taken over VNC (`thumbnails`).
+    Its own table, so the picture is read only when served, never with the instance."""
+
+    instance = models.OneToOneField(Instance, on_delete=models.CASCADE, primary_key=True, related_name="thumbnail")
+    jpeg = models.BinaryField()
+    taken_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"thumbnail of {self.instance} at {self.taken_at}"
+
+
 class InstanceEvent(models.Model):
     """One state transition, written before the cloud call it announces and after it."""
 

@@ -3,7 +3,7 @@ import time
 from celery import shared_task
 from django.conf import settings
 
-from . import cloud, expiry, lifecycle, reconcile as reconciler
+from . import cloud, expiry, lifecycle, reconcile as reconciler, thumbnails
 from .models import Instance
 
 
@@ -41,3 +41,16 @@ def reconcile():
 @shared_task
 def expire():
     expiry.expire()
+
+
+@shared_task
+def capture_thumbnail(instance_pk):
+    thumbnails.capture(instance_pk)
+
+
+@shared_task
+def refresh_thumbnails():
+    """Queue a capture of each desktop in use; one not taken within a period is dropped, since the
+    next period queues a newer one."""
+    for pk in thumbnails.due():
+        capture_thumbnail.apply_async((pk,), expires=settings.VISA_THUMBNAIL_PERIOD)

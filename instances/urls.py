@@ -18,6 +18,7 @@ urlpatterns = [
     path("instances/new/pick/<int:pk>", views.new_pick, name="new-instance-pick"),
     path("instances/<uuid:uuid>/", views.detail, name="instance"),
     path("instances/<uuid:uuid>/status", views.status, name="instance-status"),
+    path("instances/<uuid:uuid>/thumbnail", views.thumbnail, name="instance-thumbnail"),
     *[path(f"instances/<uuid:uuid>/{action}", views.act, {"action": action}, name=f"instance-{action}")
       for action in views.ACTIONS],
     path("instances/<uuid:uuid>/extend", views.extend, name="instance-extend"),

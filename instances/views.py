@@ -3,26 +3,31 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, JsonResponse
+from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.html import escape
+from django.utils.http import http_date, url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openaccess import entry, search
 from openaccess.models import Experiment
 from openaccess.policy import can_read
-from quotas.services import LaunchRefused, launch_choices, purpose_of
+from quotas.models import Purpose
+from quotas.services import LaunchRefused, launch_choices, limits_for, purpose_of, usage
 
-from . import cloudinit, expiry, services, sharing
+from . import cloudinit, expiry, lifecycle, services, sharing
 from .forms import ExtensionForm, LaunchForm
-from .models import Flavour, Image, Instance, Role
+from .models import Flavour, Image, Instance, InstanceMember, Role, Thumbnail
 from .states import IllegalTransition, State
 
 
 # The buttons a resting instance offers besides Delete; services decide what is allowed.
 BUTTONS = {State.ACTIVE: ["stop", "reboot"], State.STOPPED: ["start"]}
+# How a message says "it is ..." of these states; of the others, by their lower-case name.
+STATE_WORDS = {State.ERROR: "in error", State.UNKNOWN: "unreachable"}
 # The building steps the instance page shows, in order.
 STEPS = [(State.PENDING, "Queued"), (State.BUILDING, "Building"), (State.STARTING, "Starting"), (State.ACTIVE, "Ready")]
 
@@ -42,9 +47,25 @@ def home(request):
 
 
 def _home_context(user):
-    instances = (Instance.objects.visible_to(user)
-                 .select_related("image", "flavour"))  # both shown on every card: one query, not 2N
-    return {"instances": instances, "user": user}
+    """The user's own instances and those shared with them (with their role there), as cards, and
+    the quotas they use. A fixed number of queries, however many cards."""
+    my_role = InstanceMember.objects.filter(instance=OuterRef("pk"), user=user).values("role")[:1]
+    instances = list(
+        Instance.objects.visible_to(user)
+        .select_related("image", "flavour", "owner")
+        .prefetch_related(Prefetch("experiments", Experiment.objects.prefetch_related("datasets")))
+        .annotate(thumbnail_at=F("thumbnail__taken_at"), my_role=Subquery(my_role))
+    )
+    for instance in instances:
+        instance.actions = BUTTONS.get(instance.state, [])
+    purposes = [Purpose.MEMBER, Purpose.OPEN_DATA] if settings.VISA_OPEN_DATA else [Purpose.MEMBER]
+    return {
+        "user": user,
+        "own": [i for i in instances if i.owner_id == user.pk],
+        "shared": [i for i in instances if i.owner_id != user.pk],
+        "quotas": [{"limits": limits_for(user, p), "usage": usage(user, p)} for p in purposes],
+        "busy": lifecycle.TRANSIENT,
+    }
 
 
 def home_fragment(user):
@@ -220,16 +241,36 @@ def status(request, uuid):
     return JsonResponse({"state": instance.state, "reason": instance.state_reason, "role": role})
 
 
+def thumbnail(request, uuid):
+    """The desktop's latest picture, for whoever may see the instance page. Cards ask for it with
+    its time in the query, so a browser may keep each picture: a new one has a new URL."""
+    instance, _ = _visible_instance(request, uuid)
+    picture = get_object_or_404(Thumbnail, instance=instance)
+    response = HttpResponse(bytes(picture.jpeg), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Last-Modified"] = http_date(picture.taken_at.timestamp())
+    return response
+
+
 @login_required
 @require_POST
 def act(request, uuid, action):
-    """Start, stop, reboot or delete: recorded now, carried out by a task."""
+    """Start, stop, reboot or delete: recorded now, carried out by a task. A home page card (htmx)
+    gets no content, as the live update redraws it, or a message to show (409) when the instance's
+    state no longer allows the action."""
     instance = _own_instance(request, uuid)
     try:
         ACTIONS[action](instance, request.user.username)
-    except IllegalTransition as error:
-        messages.error(request, str(error))
+    except IllegalTransition:
+        instance.refresh_from_db()
+        now = STATE_WORDS.get(instance.state, instance.get_state_display().lower())
+        message = f"You cannot {action} “{instance.name}” now: it is {now}."
+        if request.headers.get("HX-Request"):
+            return HttpResponse(escape(message), status=409)
+        messages.error(request, message)
         return redirect("instance", uuid=instance.uuid)
+    if request.headers.get("HX-Request"):
+        return HttpResponse(status=204)
     if action == "delete":
         messages.success(request, f"“{instance.name}” is being deleted.")
         return redirect("home")

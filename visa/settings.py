@@ -133,9 +133,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Desktops in use get a new home-page thumbnail this often (seconds).
+VISA_THUMBNAIL_PERIOD = float(os.environ.get("VISA_THUMBNAIL_PERIOD", "30"))
 CELERY_BEAT_SCHEDULE = {  # periods in seconds
     "reconcile": {"task": "instances.tasks.reconcile", "schedule": float(os.environ.get("VISA_RECONCILE_PERIOD", "60"))},
     "expire": {"task": "instances.tasks.expire", "schedule": float(os.environ.get("VISA_EXPIRY_PERIOD", "300"))},
+    "thumbnails": {"task": "instances.tasks.refresh_thumbnails", "schedule": VISA_THUMBNAIL_PERIOD},
 }
 
 # The API: scripts sign in with a personal token (Authorization: Bearer), the browser by session

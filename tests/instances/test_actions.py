@@ -28,7 +28,7 @@ def test_stop_start_reboot_and_delete_from_the_page(devcloud, scientist):
     assert ">Start<" in page and ">Reboot<" not in page
 
     answer = press(scientist, uuid, "reboot")  # not while stopped: said, and nothing changes
-    assert "cannot go from STOPPED to REBOOTING" in answer.text
+    assert "You cannot reboot “" in answer.text and "” now: it is stopped." in answer.text
     press(scientist, uuid, "start")
     scientist.wait_for_state(uuid, "ACTIVE")
     press(scientist, uuid, "reboot")

@@ -177,6 +177,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups.append(group)  # left again on disconnect by the base class
         await self.accept()
+        # The page may have missed a change between its rendering and now (or while it was
+        # reconnecting): start from the present.
+        await self.push()
         if live.polls():
             self.poller = asyncio.create_task(self.poll())
 

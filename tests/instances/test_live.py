@@ -30,9 +30,9 @@ def states_pushed(socket, until, timeout=60):
 
 def launch_and_watch(user):
     with live(user, "/ws/live") as home:
+        assert 'id="my-instances"' in home.recv(timeout=10)  # the page as it is now, on connecting
         uuid, _ = user.launch_from_doi(another=True)
-        first = home.recv(timeout=10)
-        assert f'id="card-{uuid}"' in first and 'id="my-instances"' in first
+        assert f'id="card-{uuid}"' in home.recv(timeout=10)
         with live(user, f"/ws/instances/{uuid}/live") as page:
             states = states_pushed(page, "ACTIVE")
     assert states[-1] == "ACTIVE" and set(states) <= {"PENDING", "BUILDING", "STARTING", "ACTIVE"}

@@ -195,6 +195,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return live.instance_group(self.uuid)
         return None
 
+    async def receive(self, text_data=None, bytes_data=None):
+        """A page pings to time the round trip (its connection quality)."""
+        if text_data == "ping":
+            await self.send(text_data="pong")
+
     async def instance_changed(self, event):
         await self.push()
 

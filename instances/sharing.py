@@ -144,6 +144,7 @@ def create_token(instance, by, role, label="", expires_at=None, max_uses=None, e
         instance=instance, created_by=by, digest=_digest(secret), label=label, role=role,
         expires_at=expires_at, max_uses=1 if email else max_uses, email=email,
     )
+    live.announce(instance)  # the owner's share panel lists it
     return token, secret
 
 
@@ -204,6 +205,7 @@ def revoke(token):
         admitted = Q(token=token) | Q(user__in=token.members.values("user"))
         channels = _live_channels(DesktopSession.objects.filter(admitted, instance=token.instance_id))
         token.members.all().delete()
+        live.announce(token.instance)
     _close(channels, "The share link you joined with was revoked.")
 
 
@@ -232,6 +234,7 @@ def set_room_lock(instance, locked):
     """Lock the room (users only watch) or open it; connected users see the change at once."""
     Instance.objects.filter(pk=instance.pk).update(room_locked=locked)
     instance.room_locked = locked
+    live.announce(instance)  # the pages say whether users control or watch
     _send_group(instance_group(instance.uuid), {"type": "desktop.lock", "locked": locked})
 
 
@@ -243,7 +246,10 @@ def request_access(instance, user):
         raise Refused("Only support staff may ask for access.")
     if role_of(instance, user) is not None:
         raise Refused("You already have access.")
-    return AccessRequest.objects.get_or_create(instance=instance, user=user, answer="")[0]
+    access_request, created = AccessRequest.objects.get_or_create(instance=instance, user=user, answer="")
+    if created:
+        live.announce(instance)  # the owner's page shows the request
+    return access_request
 
 
 def answer_request(access_request, answer):
@@ -255,6 +261,7 @@ def answer_request(access_request, answer):
                 instance=access_request.instance, user=access_request.user,
                 defaults={"role": answer, "token": None},
             )
+        live.announce(access_request.instance)  # an admitted operator's page opens the desktop
 
 
 # Desktop sessions (one per live proxy connection) ------------------------------------------------

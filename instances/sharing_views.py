@@ -1,5 +1,6 @@
 """Pages and JSON endpoints for sharing a desktop. The owner's page calls the JSON endpoints with
-fetch, so managing links and people never reloads (and so never drops) the owner's own desktop."""
+fetch, so managing links and people never reloads (and so never drops) the owner's own desktop;
+what they change reaches the page as its live fragment (`panel`), announced by `sharing`."""
 import datetime
 
 from django.contrib import messages
@@ -34,21 +35,26 @@ def _link_json(token):
     }
 
 
+def panel(instance):
+    """Who is connected now, the links, pending support requests: what the owner's share panel shows."""
+    return {
+        "connected": list(sharing.live_sessions(instance)),
+        "links": list(instance.share_tokens.all()),
+        "requests": list(instance.access_requests.filter(answer="").select_related("user")),
+    }
+
+
 @login_required
 def overview(request, uuid):
-    """Who is connected now, the links, pending support requests: what the owner's page shows."""
     instance = _owned(request, uuid)
+    shown = panel(instance)
     return JsonResponse({
         "room_locked": instance.room_locked,
-        "connected": [
-            {"id": s.pk, "name": s.name, "role": s.role, "since": s.started_at.isoformat()}
-            for s in sharing.live_sessions(instance)
-        ],
-        "links": [_link_json(t) for t in instance.share_tokens.all()],
-        "requests": [
-            {"id": r.pk, "name": r.user.get_full_name() or r.user.username, "since": r.created_at.isoformat()}
-            for r in instance.access_requests.filter(answer="").select_related("user")
-        ],
+        "connected": [{"id": s.pk, "name": s.name, "role": s.role, "since": s.started_at.isoformat()}
+                      for s in shown["connected"]],
+        "links": [_link_json(t) for t in shown["links"]],
+        "requests": [{"id": r.pk, "name": r.user.get_full_name() or r.user.username, "since": r.created_at.isoformat()}
+                     for r in shown["requests"]],
     })
 
 

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import http_date, url_has_allowed_host_and_scheme, urlencode
+from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openaccess import entry, search
@@ -18,7 +19,7 @@ from openaccess.policy import can_read
 from quotas.models import Purpose
 from quotas.services import LaunchRefused, launch_choices, limits_for, purpose_of, usage
 
-from . import cloudinit, expiry, lifecycle, services, sharing
+from . import cloudinit, expiry, lifecycle, services, sharing, sharing_views
 from .forms import ExtensionForm, LaunchForm
 from .models import Flavour, Image, Instance, InstanceMember, Role, Thumbnail
 from .states import IllegalTransition, State
@@ -38,6 +39,29 @@ def progress(instance):
     at = order.index(instance.state) if instance.state in order else -1
     return [(state, label, "done" if i < at or instance.state == State.ACTIVE else "current" if i == at else "")
             for i, (state, label) in enumerate(STEPS)]
+
+
+# What the instance page says in each state: a heading, what is happening and what to do about it.
+STATE_TEXT = {
+    State.PENDING: ("Preparing your desktop", "Your request is queued; building starts in a moment."),
+    State.BUILDING: ("Preparing your desktop", "The cloud is creating the virtual machine and attaching the data. "
+                                               "This takes a minute or two."),
+    State.STARTING: ("Preparing your desktop", "The machine is up and its desktop is starting. It opens here by itself."),
+    State.ACTIVE: ("Opening the desktop…", "The desktop is running."),
+    State.STOPPING: ("Stopping…", "The desktop is shutting down. Its disk and files are kept."),
+    State.STOPPED: ("This desktop is stopped", "Its disk and files are kept: start it to carry on where you left off."),
+    State.REBOOTING: ("Restarting…", "The desktop is restarting. It opens here again by itself."),
+    State.DELETING: ("Deleting…", "This desktop is being deleted."),
+    State.DELETED: ("This desktop was deleted", "Its disk is gone. Launch a new desktop from your data to carry on."),
+    State.ERROR: ("This desktop failed", "Something went wrong with its virtual machine. Delete it and launch a new "
+                                         "one; if that fails too, write to support and give them the desktop's name."),
+    State.UNKNOWN: ("The cloud does not answer", "So we cannot tell how this desktop is. Nothing is lost: this page "
+                                                 "updates by itself when the cloud answers again."),
+}
+# States on the way to another: the page shows what is being done (the state's reason).
+TRANSITIONAL = [State.PENDING, State.BUILDING, State.STARTING, State.STOPPING, State.REBOOTING, State.DELETING]
+# The owner's answers to a support operator who asks for access.
+ANSWERS = [("guest", "Admit as guest"), ("support", "Admit as support"), ("refused", "Refuse")]
 ACTIONS = {"start": services.start, "stop": services.stop, "reboot": services.reboot, "delete": services.delete}
 
 
@@ -74,10 +98,43 @@ def home_fragment(user):
 
 
 def instance_fragment(user, session, uuid):
-    """The instance page's live part (state, progress, reason), re-rendered for LiveConsumer."""
+    """The instance page's live part (state, progress, who is connected, the owner's share
+    panel), re-rendered for LiveConsumer."""
     instance = Instance.objects.select_related("image", "flavour").get(uuid=uuid)
-    return render_to_string("instances/_status.html", {
-        "instance": instance, "role": sharing.page_role(user, session, instance), "steps": progress(instance)})
+    return render_to_string("instances/_status.html", _live_context(user, session, instance))
+
+
+def _live_context(user, session, instance):
+    role = sharing.page_role(user, session, instance)
+    refusal = _refusal(user, session, instance, role)
+    heading, text = STATE_TEXT[instance.state]
+    if role is None and instance.state not in (State.DELETING, State.DELETED):
+        heading, text = "You have no access to this desktop", "Its owner can share it with you."
+    elif refusal:
+        heading, text = "The desktop is not open to you now", refusal
+    context = {"instance": instance, "role": role, "steps": progress(instance), "is_owner": role == Role.OWNER,
+               "building": instance.state in (State.PENDING, State.BUILDING, State.STARTING),
+               "transitional": TRANSITIONAL, "heading": heading, "state_text": text, "refusal": refusal,
+               "staff": user.is_staff,
+               "asked": role is None and instance.access_requests.filter(user_id=user.pk, answer="").exists(),
+               "time_left": instance.expires_at and timeuntil(instance.expires_at, depth=1),
+               "actions": BUTTONS.get(instance.state, []),
+               "present": list(sharing.live_sessions(instance)) if role else []}
+    if role == Role.OWNER:
+        context.update(sharing_views.panel(instance), answers=ANSWERS)
+    return context
+
+
+def _refusal(user, session, instance, role):
+    """Why the desktop proxy would turn this visitor away now (data no longer readable, owner
+    away), so that the page says so instead of trying to connect."""
+    if instance.state != State.ACTIVE or role is None:
+        return ""
+    try:
+        sharing.desktop_access(user, session, instance.uuid)
+    except sharing.Refused as refusal:
+        return str(refusal)
+    return ""
 
 
 def _to_running(request, experiments):
@@ -221,15 +278,11 @@ def detail(request, uuid):
         return redirect_to_login(request.get_full_path())
     instance, role = _visible_instance(request, uuid)
     return render(request, "instances/detail.html", {
-        "instance": instance,
-        "role": role,
-        "steps": progress(instance),
-        "is_owner": role == Role.OWNER,
-        "asked": role is None and instance.access_requests.filter(user=request.user, answer="").exists(),
+        **_live_context(request.user, request.session, instance),
         "mounts": [(e, cloudinit.mount_point(e)) for e in cloudinit.mounted_experiments(instance)],
         "changes_data": role in (Role.OWNER, Role.USER) and instance.state in services.DATA_CHANGEABLE,
         "events": instance.events.all(),
-        "actions": BUTTONS.get(instance.state, []),
+        "all_actions": ACTIONS,
         "extension_form": ExtensionForm() if instance.state in expiry.EXPIRING else None,
         "inactivity_days": f"{settings.VISA_INACTIVITY_HOURS / 24:g}",
         "pending_extension": instance.extensions.filter(decision="PENDING").first(),

@@ -56,11 +56,12 @@ def test_sign_in_open_a_doi_launch_and_see_the_desktop(page, committed):
     page.get_by_role("button", name="Launch").click()
 
     page.wait_for_url(re.compile(r"/instances/[0-9a-f-]{36}/$"))
-    assert page.get_by_text("/pnfs/xfel.eu/exfel/archive/XFEL/raw/SPB/201701/p700000").is_visible()
     page.locator("#state", has_text="ACTIVE").wait_for()
     page.wait_for_function(CANVAS_HAS_PIXELS)
     assert page.get_by_text("Connected to your desktop.").is_visible()
     page.screenshot(path=SHOTS / "instance.png")
+    page.get_by_role("button", name="Details").click()
+    assert page.get_by_text("/pnfs/xfel.eu/exfel/archive/XFEL/raw/SPB/201701/p700000").is_visible()
 
 
 def test_a_member_of_nothing_finds_open_data_launches_it_and_cannot_launch_closed_data(page, committed):
@@ -98,14 +99,16 @@ def test_share_view_only_viewer_cannot_control_and_sees_the_revocation(browser, 
     try:
         owner_page.get_by_role("button", name="Launch").click()
         owner_page.get_by_text("Connected to your desktop.").wait_for()
+        owner_page.get_by_role("button", name="Share").click()
         owner_page.locator("#share-form").get_by_role("button", name="Create link").click()
         link = owner_page.locator("#new-link").input_value()
 
         viewer_page.goto(link)
         viewer_page.get_by_role("button", name="Join the desktop").click()
-        viewer_page.get_by_text("You watch this desktop").wait_for()
+        viewer_page.locator("#role-chip", has_text="View only").wait_for()
         viewer_page.wait_for_function(CANVAS_HAS_PIXELS)
         owner_page.locator("#connected li", has_text=viewer.username).wait_for()
+        owner_page.keyboard.press("Escape")  # closes the share panel
 
         instance = Instance.objects.get(owner=owner)
         inputs = lambda: devcloud.server(instance.server_id)["inputs"]  # noqa: E731
@@ -121,9 +124,12 @@ def test_share_view_only_viewer_cannot_control_and_sees_the_revocation(browser, 
         assert inputs()["pointer"] > before["pointer"]
         viewer_page.screenshot(path=SHOTS / "viewer.png")
 
+        owner_page.get_by_role("button", name="Share").click()
         owner_page.locator("#links li", has_text="view-only").get_by_role("button", name="Revoke").click()
         viewer_page.get_by_text("The share link you joined with was revoked.").wait_for(timeout=5_000)
         owner_page.screenshot(path=SHOTS / "owner-sharing.png")
+        owner_page.keyboard.press("Escape")
+        owner_page.get_by_role("button", name="Details").click()
         owner_page.once("dialog", lambda dialog: dialog.accept())
         owner_page.get_by_role("button", name="Delete instance").click()
         owner_page.wait_for_url(re.compile(r"/$"))

@@ -88,6 +88,7 @@ def test_in_the_browser_open_it_there_leads_to_the_desktop_with_the_data(stack, 
     offer.click()
     page.wait_for_url(f"**/instances/{uuid}/")
     page.get_by_text(f"The data will appear on this desktop under /data/{second.proposal_id} within seconds.").wait_for()
+    page.get_by_role("button", name="Details").click()  # the data mounted is listed there
     assert page.locator("#mounts").get_by_text(second.data_path).is_visible()
     context.close()
     scientist.delete_instance(uuid, wait=False)

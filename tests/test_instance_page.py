@@ -2,6 +2,7 @@
 under its toolbar; full screen, clipboard, special keys, reconnecting by itself after the link
 drops, the resolution following the window (with TigerVNC's Xvnc), and what a stopped desktop says."""
 import re
+import time
 
 import pytest
 
@@ -184,15 +185,20 @@ def test_a_kicked_viewer_sees_why_and_is_not_reconnected(browser, stack, devclou
         viewer_page.context.close()
 
 
-@pytest.fixture(scope="module")
-def xvnc_stack(seeded, tmp_path_factory):
+@pytest.fixture
+def xvnc_stack(stack, tmp_path_factory):
     """visa on a devcloud whose desktops are TigerVNC's Xvnc (which can change its screen size),
-    in the demo's layout without Redis so that its tasks stay apart from the other stack's."""
+    in the demo's layout without Redis so that its tasks stay apart from the usual stack's. Each
+    stack's reconciler would take the other cloud's instances for vanished, so the usual stack's
+    worker rests meanwhile."""
+    stack.worker.terminate()
+    stack.worker.wait(10)
     cloud = start_devcloud(tmp_path_factory.mktemp("xvnc-cloud"), vnc="xvnc")
-    stack = Stack(tmp_path_factory.mktemp("xvnc-stack"), cloud.auth_url, env={"REDIS_URL": ""})
-    yield stack
-    stack.stop()
+    xvnc_stack = Stack(tmp_path_factory.mktemp("xvnc-stack"), cloud.auth_url, env={"REDIS_URL": ""})
+    yield xvnc_stack
+    xvnc_stack.stop()
     cloud.stop()
+    stack.worker = stack.start_worker()
 
 
 CANVAS_FILLS_STAGE = """() => {
@@ -205,7 +211,7 @@ CANVAS_FILLS_STAGE = """() => {
 def test_with_xvnc_the_resolution_follows_the_window_and_the_clipboard_comes_back(browser, xvnc_stack, committed):
     page = open_page(browser, xvnc_stack.url)
     try:
-        launch(page, make_user())
+        instance = launch(page, make_user())
         page.wait_for_function(CANVAS_FILLS_STAGE)  # 1024x768 at first, then the window's size
         page.screenshot(path=SHOTS / "instance-xvnc.png")
 
@@ -221,6 +227,8 @@ def test_with_xvnc_the_resolution_follows_the_window_and_the_clipboard_comes_bac
         page.wait_for_function(CANVAS_FILLS_STAGE)
         assert page.evaluate("document.querySelector('#desktop canvas').width") == 1000
         delete(page)
+        while Instance.objects.get(pk=instance.pk).state != "DELETED":  # before its cloud goes
+            time.sleep(0.2)
     finally:
         page.context.close()
 

@@ -10,6 +10,7 @@ const desk = $("desk");
 const uuid = desk.dataset.uuid;
 const stage = $("stage");
 const connection = $("connection");
+const quality = $("quality");
 
 // Closes the proxy makes on purpose, with a reason to show: kicked / link revoked / owner left,
 // and refused. Anything else is a lost connection, tried again.
@@ -27,6 +28,7 @@ function say(text, link) {
   connection.textContent = text;
   connection.dataset.link = link;
   stage.dataset.link = link;
+  if (link !== "connected") quality.hidden = true;  // measured again once connected
 }
 
 // Live updates ------------------------------------------------------------------------------------
@@ -128,7 +130,6 @@ function reconnectLater() {
 
 // Connection quality: the live WebSocket's round trip, and what the desktop sends ------------------
 
-const quality = $("quality");
 let pingSent = 0;
 let lastReceived = 0;
 let measuring = null;

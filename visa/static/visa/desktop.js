@@ -159,7 +159,7 @@ function showQuality(rtt) {
   quality.textContent = `${word} · ${rtt === null ? "no answer" : `${Math.round(rtt)} ms`}`;
   quality.title = `Round trip to the server ${rtt === null ? "over 3 s" : `${Math.round(rtt)} ms`}; the desktop sends ${kb}`;
   quality.dataset.level = level;
-  quality.hidden = false;
+  quality.hidden = connection.dataset.link !== "connected";
 }
 
 // Toolbar -----------------------------------------------------------------------------------------

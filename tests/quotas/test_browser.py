@@ -70,6 +70,7 @@ def test_an_operator_raises_a_users_limit_and_the_next_launch_succeeds(signed_in
         scientist.get_by_label("a second desktop, not the one I have").check()
         scientist.get_by_role("button", name="Launch").click()
         scientist.wait_for_url(INSTANCE_PAGE)
+        scientist.get_by_role("button", name="Details").click()  # the data mounted is listed there
         assert scientist.get_by_text("/pnfs/xfel.eu/exfel/archive/XFEL/raw/SPB/201701/p700000").is_visible()
         assert Instance.objects.filter(owner=user).count() == 2
         assert LogEntry.objects.filter(object_id=str(quota.pk), user=operator).count() == 1

@@ -119,7 +119,8 @@ def _live_context(user, session, instance):
                "asked": role is None and instance.access_requests.filter(user_id=user.pk, answer="").exists(),
                "time_left": instance.expires_at and timeuntil(instance.expires_at, depth=1),
                "actions": BUTTONS.get(instance.state, []),
-               "present": list(sharing.live_sessions(instance)) if role else []}
+               "present": list(sharing.live_sessions(instance)) if role else [],
+               "events": instance.events.all()}
     if role == Role.OWNER:
         context.update(sharing_views.panel(instance), answers=ANSWERS)
     return context
@@ -281,7 +282,6 @@ def detail(request, uuid):
         **_live_context(request.user, request.session, instance),
         "mounts": [(e, cloudinit.mount_point(e)) for e in cloudinit.mounted_experiments(instance)],
         "changes_data": role in (Role.OWNER, Role.USER) and instance.state in services.DATA_CHANGEABLE,
-        "events": instance.events.all(),
         "all_actions": ACTIONS,
         "extension_form": ExtensionForm() if instance.state in expiry.EXPIRING else None,
         "inactivity_days": f"{settings.VISA_INACTIVITY_HOURS / 24:g}",

@@ -80,6 +80,7 @@ function connect() {
   rfb.resizeSession = true;  // the desktop takes the window's size where the server allows it,
   rfb.scaleViewport = true;  // and is scaled to fit where it does not
   rfb.viewOnly = status().role === "guest";
+  rfb.background = "transparent";  // the stage shows around a scaled desktop
   rfb.addEventListener("connect", () => {
     attempt = 0;
     const text = owner ? "Connected to your desktop." : "Connected to the desktop.";

@@ -109,7 +109,6 @@ def test_building_is_shown_live_then_the_desktop_fills_the_window(page, devcloud
     page.screenshot(path=SHOTS / "instance-stopped.png")
     assert_accessible(page, exclude=["#desktop"])
     page.get_by_role("button", name="Start the desktop").click()
-    page.screenshot(path=SHOTS / "instance-starting.png")
     page.get_by_text("Connected to your desktop.").wait_for(timeout=60_000)
     page.wait_for_function(CANVAS_HAS_PIXELS)
     assert Instance.objects.get(pk=instance.pk).state == "ACTIVE"

@@ -83,6 +83,7 @@ def test_find_data_choose_environment_and_size_and_launch(signed_in, committed):
         page.get_by_role("button", name="Launch", exact=True).click()
         page.wait_for_url(INSTANCE_PAGE)
         assert page.get_by_role("heading", name=re.compile("Cathode analysis")).is_visible()
+        page.get_by_role("button", name="Details").click()  # the data mounted is listed there
         assert page.get_by_text("/pnfs/facility/raw/p-cathodes").is_visible()
         instance = Instance.objects.get(owner=user)
         assert (instance.image.name, instance.flavour.name) == ("AlmaLinux 9 Desktop", "m1.medium")

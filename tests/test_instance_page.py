@@ -192,7 +192,9 @@ def xvnc_stack(stack, tmp_path_factory):
     worker rests meanwhile."""
     stack.worker.terminate()
     stack.worker.wait(10)
-    cloud = start_devcloud(tmp_path_factory.mktemp("xvnc-cloud"), vnc="xvnc")
+    directory = tmp_path_factory.mktemp("xvnc-cloud")
+    # Its own (empty) dCache folder: the desktop's message window then has the same size anywhere.
+    cloud = start_devcloud(directory, vnc="xvnc", dcache_root=directory / "dcache")
     xvnc_stack = Stack(tmp_path_factory.mktemp("xvnc-stack"), cloud.auth_url, env={"REDIS_URL": ""})
     yield xvnc_stack
     xvnc_stack.stop()

@@ -239,9 +239,11 @@ for (const id of ["share-form", "invite-form"]) {
     event.preventDefault();
     const result = $("share-result");
     try {
-      const { url } = await post(`/instances/${uuid}/links`, new FormData(event.target));
-      result.innerHTML = `<label for="new-link">Copy this link now; it is not shown again</label>
-        <input id="new-link" readonly>`;
+      const form = new FormData(event.target);
+      const { url, emailed } = await post(`/instances/${uuid}/links`, form);
+      const sent = form.get("email") ? (emailed ? `E-mailed to ${form.get("email")}. ` : "Could not be e-mailed. ") : "";
+      result.innerHTML = `<label for="new-link"></label><input id="new-link" readonly>`;
+      result.querySelector("label").textContent = `${sent}Copy this link now; it is not shown again`;
       $("new-link").value = url;
       $("new-link").select();
     } catch (error) {

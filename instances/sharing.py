@@ -298,8 +298,8 @@ def close_session(session_id):
 def owner_left(instance_id):
     """Apply the operator's owner-leaves setting, unless the owner came back meanwhile (a reload
     of their page is a new connection seconds later, and must not end everyone else's)."""
-    instance = Instance.objects.get(pk=instance_id)
-    if owner_connected(instance):
+    instance = Instance.objects.filter(pk=instance_id).first()
+    if instance is None or owner_connected(instance):  # gone meanwhile, or the owner is back
         return
     if settings.VISA_OWNER_LEAVES == "lock":
         set_room_lock(instance, True)

@@ -128,14 +128,20 @@ class Stack:
         return [path.read_text() for path in sorted(self.mail.glob("*.log"))] if self.mail.exists() else []
 
     def stop(self):
-        processes = [process for process in (self.web, self.worker) if process]
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        end(*(process for process in (self.web, self.worker) if process))
+
+
+def end(*processes):
+    """Stop processes the stack started: politely, then (an ASGI server waiting on open
+    WebSockets, a worker in a long task) for good after 10 s."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _database_url():

@@ -8,6 +8,7 @@ import pytest
 import websockets
 
 from instances.models import Instance
+from tests.conftest import end
 from tests.factories import make_experiment, make_user
 from tests.rfbclient import non_blank
 from tests.web import WebUser
@@ -145,8 +146,7 @@ def test_revoking_on_one_asgi_process_disconnects_a_viewer_on_another_within_a_s
         page = viewer.get(link.removeprefix(viewer.base_url))
         assert page.status_code == 410 and "revoked" in page.text
     finally:
-        other_process.terminate()
-        other_process.wait(10)
+        end(other_process)
 
 
 def test_bad_tokens_get_a_clear_page_and_the_api_a_clear_error(owner, person, desktop):
@@ -288,8 +288,7 @@ def test_where_the_operator_allows_it_a_guest_without_account_watches_open_data(
         interactive = owner.share(desktop, access="interactive").removeprefix(owner.base_url)
         assert "/accounts/login/" in WebUser(guests_url).post_form(interactive, interactive, {}).url
     finally:
-        guests_web.terminate()
-        guests_web.wait(10)
+        end(guests_web)
 
 
 def test_where_the_operator_chose_lock_the_owner_leaving_locks_the_room(stack, owner, person, launch, devcloud):
@@ -308,8 +307,7 @@ def test_where_the_operator_chose_lock_the_owner_leaving_locks_the_room(stack, o
         assert inputs(devcloud, uuid) == before
         assert "the owner has locked the room" in user.get(f"/instances/{uuid}/").text
     finally:
-        lock_web.terminate()
-        lock_web.wait(10)
+        end(lock_web)
 
 
 def test_a_collaborator_who_may_not_read_the_data_is_refused(person):

@@ -175,6 +175,23 @@ def committed(django_db_blocker):
         yield
 
 
+VIEWPORT = {"width": 1280, "height": 800}  # a laptop's screen
+
+
+def open_page(browser, base_url):
+    """A new browser page with cookies of its own, laptop-sized, on base_url."""
+    page = browser.new_context(base_url=base_url, viewport=VIEWPORT).new_page()
+    page.set_default_timeout(30_000)
+    return page
+
+
+@pytest.fixture
+def page(browser, stack):
+    page = open_page(browser, stack.url)
+    yield page
+    page.context.close()
+
+
 @pytest.fixture(scope="session")
 def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop

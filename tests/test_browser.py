@@ -2,20 +2,10 @@
 import re
 from pathlib import Path
 
-import pytest
-
+from tests.conftest import open_page
 from tests.factories import make_experiment, make_user
 
 SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
-
-
-@pytest.fixture
-def page(browser, stack):
-    context = browser.new_context(base_url=stack.url, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
 
 
 # True once the noVNC canvas shows more than one colour.
@@ -89,10 +79,8 @@ def test_share_view_only_viewer_cannot_control_and_sees_the_revocation(browser, 
     from instances.models import Instance
 
     owner, viewer = make_user(), make_user()
-    contexts = [browser.new_context(base_url=stack.url, viewport={"width": 1280, "height": 900}) for _ in range(2)]
-    owner_page, viewer_page = (context.new_page() for context in contexts)
+    owner_page, viewer_page = open_page(browser, stack.url), open_page(browser, stack.url)
     for page, user in ((owner_page, owner), (viewer_page, viewer)):
-        page.set_default_timeout(30_000)
         page.goto("/accounts/login/?next=/doi/10.22003/XFEL.EU-DATA-700000-00")
         sign_in(page, user)
         page.wait_for_url(re.compile(r"/doi/"))
@@ -134,5 +122,5 @@ def test_share_view_only_viewer_cannot_control_and_sees_the_revocation(browser, 
         owner_page.get_by_role("button", name="Delete instance").click()
         owner_page.wait_for_url(re.compile(r"/$"))
     finally:
-        for context in contexts:
-            context.close()
+        for page in (owner_page, viewer_page):
+            page.context.close()

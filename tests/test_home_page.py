@@ -3,8 +3,6 @@ without a reload, stops and deletes through the cards' buttons, and shows what i
 user and the quota in use. Screenshots go to test-output/screenshots/home-*.png."""
 import re
 
-import pytest
-
 from instances.tasks import capture_thumbnail
 from instances.models import Instance, InstanceMember, Role
 from tests.a11y import assert_accessible
@@ -14,15 +12,6 @@ from tests.test_browser import SHOTS, sign_in
 from tests.web import WebUser
 
 IMAGE_LOADED = "image => image.complete && image.naturalWidth > 0"
-
-
-@pytest.fixture
-def page(browser, stack):
-    context = browser.new_context(base_url=stack.url, viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
 
 
 def test_home_follows_a_desktop_and_acts_on_it(page, stack, committed):

@@ -10,12 +10,11 @@ from deploy.devcloud import xvnc
 from deploy.devcloud.testing import start_devcloud
 from instances.models import Instance
 from tests.a11y import assert_accessible
-from tests.conftest import Stack
+from tests.conftest import VIEWPORT, Stack, open_page
 from tests.factories import make_experiment, make_user
 from tests.test_browser import CANVAS_HAS_PIXELS, SHOTS, sign_in
 
 DOI = "/doi/10.22003/XFEL.EU-DATA-700000-00"
-VIEWPORT = {"width": 1280, "height": 800}
 
 # Records each state the live part showed and each connection notice, from the first paint on
 # (a reload would start the record again).
@@ -28,13 +27,6 @@ new MutationObserver(() => {
     record(window.noticesSeen, document.getElementById('connection')?.textContent);
 }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 """
-
-
-def open_page(browser, base_url):
-    context = browser.new_context(base_url=base_url, viewport=VIEWPORT)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    return page
 
 
 def launch(page, user, while_building=None):
@@ -57,13 +49,6 @@ def delete(page):
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Delete instance").click()
     page.wait_for_url(re.compile(r"/$"))
-
-
-@pytest.fixture
-def page(browser, stack):
-    page = open_page(browser, stack.url)
-    yield page
-    page.context.close()
 
 
 def test_building_is_shown_live_then_the_desktop_fills_the_window(page, devcloud, committed):

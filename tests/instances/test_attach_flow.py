@@ -7,6 +7,7 @@ import time
 from instances.models import Instance
 from tests.a11y import assert_accessible
 from tests.factories import make_experiment, make_user
+from tests.conftest import open_page
 from tests.test_browser import sign_in
 from tests.web import WebUser
 
@@ -78,8 +79,7 @@ def test_in_the_browser_open_it_there_leads_to_the_desktop_with_the_data(stack, 
     second = make_experiment(members=[person], dois=[f"10.99999/attach-browser-{uuid[:8]}"])
     name = Instance.objects.get(uuid=uuid).name
 
-    context = browser.new_context(base_url=stack.url)
-    page = context.new_page()
+    page = open_page(browser, stack.url)
     page.goto(f"/accounts/login/?next=/doi/10.99999/attach-browser-{uuid[:8]}")
     sign_in(page, person)
     offer = page.get_by_role("button", name=f"Open it in {name}")
@@ -90,5 +90,5 @@ def test_in_the_browser_open_it_there_leads_to_the_desktop_with_the_data(stack, 
     page.get_by_text(f"The data will appear on this desktop under /data/{second.proposal_id} within seconds.").wait_for()
     page.get_by_role("button", name="Details").click()  # the data mounted is listed there
     assert page.locator("#mounts").get_by_text(second.data_path).is_visible()
-    context.close()
+    page.context.close()
     scientist.delete_instance(uuid, wait=False)

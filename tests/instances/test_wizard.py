@@ -11,7 +11,8 @@ from quotas.models import Purpose, Quota
 from tests.a11y import assert_accessible
 from tests.factories import make_experiment, make_user
 from tests.quotas.conftest import remove
-from tests.test_browser import SHOTS
+from tests.conftest import open_page
+from tests.test_browser import SHOTS, sign_in
 from tests.web import WebUser
 
 INSTANCE_PAGE = re.compile(r"/instances/[0-9a-f-]{36}/$")
@@ -20,24 +21,20 @@ INSTANCE_PAGE = re.compile(r"/instances/[0-9a-f-]{36}/$")
 @pytest.fixture
 def signed_in(browser, stack):
     """A laptop-sized browser page signed in as the user, on the wizard."""
-    contexts = []
+    pages = []
 
-    def sign_in(user, path="/instances/new"):
-        context = browser.new_context(base_url=stack.url, viewport={"width": 1280, "height": 800})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
+    def signed_in_page(user, path="/instances/new"):
+        page = open_page(browser, stack.url)
+        pages.append(page)
         page.goto(f"/accounts/login/?next={path}")
-        page.get_by_label("User name").fill(user.username)
-        page.get_by_label("Password").fill("pw-for-tests")
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, user)
         page.wait_for_url(re.compile(r"/instances/new"))
         return page
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    yield sign_in
-    for context in contexts:
-        context.close()
+    yield signed_in_page
+    for page in pages:
+        page.context.close()
 
 
 def member_with(vcpus, instances=2):

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from django.contrib.auth import get_user_model
 
+from tests.conftest import open_page
 from tests.factories import make_user
 from tests.test_browser import SHOTS
 from tests.web import WebUser
@@ -16,11 +17,9 @@ DOI_PAGE = "/doi/10.22003/XFEL.EU-DATA-700000-00"
 
 @pytest.fixture
 def page(browser, oidc_stack):
-    context = browser.new_context(base_url=oidc_stack.url)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
+    page = open_page(browser, oidc_stack.url)
     yield page
-    context.close()
+    page.context.close()
 
 
 def sign_in_at_provider(page, provider, username, password):

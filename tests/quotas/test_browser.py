@@ -9,7 +9,8 @@ from instances.models import Instance
 from quotas.models import Purpose, Quota
 from tests.factories import make_user
 from tests.quotas.conftest import remove
-from tests.test_browser import SHOTS
+from tests.conftest import open_page
+from tests.test_browser import SHOTS, sign_in
 from tests.web import DEMO_DOI_PAGE
 
 INSTANCE_PAGE = re.compile(r"/instances/[0-9a-f-]{36}/$")
@@ -17,23 +18,19 @@ INSTANCE_PAGE = re.compile(r"/instances/[0-9a-f-]{36}/$")
 
 @pytest.fixture
 def signed_in(browser, stack):
-    contexts = []
+    pages = []
 
-    def sign_in(user):
-        context = browser.new_context(base_url=stack.url, viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
+    def signed_in_page(user):
+        page = open_page(browser, stack.url)
+        pages.append(page)
         page.goto("/accounts/login/")
-        page.get_by_label("User name").fill(user.username)
-        page.get_by_label("Password").fill("pw-for-tests")
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, user)
         page.wait_for_url(re.compile(r"/$"))
         return page
 
-    yield sign_in
-    for context in contexts:
-        context.close()
+    yield signed_in_page
+    for page in pages:
+        page.context.close()
 
 
 def test_an_operator_raises_a_users_limit_and_the_next_launch_succeeds(signed_in, committed):

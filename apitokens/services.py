@@ -1,11 +1,11 @@
 """Personal API tokens: create (the secret exists only in the answer), revoke, and find the token
 a request presents."""
-import hashlib
-import secrets
 from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+
+from visa.tokens import digest, new_secret
 
 from .models import ApiToken
 
@@ -14,16 +14,11 @@ PREFIX_LENGTH = len(SCHEME) + 6
 LAST_USED_THROTTLE = timedelta(minutes=1)
 
 
-def _digest(secret):
-    # The secret is 256 random bits, so a plain hash is enough to make the stored value useless.
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def create(user, name, expires_at=None):
     """A new token and its secret, which is shown to the user once and stored nowhere."""
-    secret = SCHEME + secrets.token_urlsafe(32)
+    secret = new_secret(SCHEME)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=secret[:PREFIX_LENGTH], digest=_digest(secret), expires_at=expires_at,
+        user=user, name=name, prefix=secret[:PREFIX_LENGTH], digest=digest(secret), expires_at=expires_at,
     )
     return token, secret
 
@@ -36,7 +31,7 @@ def revoke(token):
 def authenticate(secret):
     """The token with this secret, its user loaded; None if there is none. The caller checks
     `problem()`. Its use is recorded, at most one UPDATE a minute per token."""
-    token = ApiToken.objects.select_related("user").filter(digest=_digest(secret)).first()
+    token = ApiToken.objects.select_related("user").filter(digest=digest(secret)).first()
     if token is not None and not token.problem():
         now = timezone.now()
         stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_THROTTLE)

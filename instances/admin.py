@@ -4,7 +4,8 @@ from django.contrib import admin, messages
 from django.templatetags.static import static
 from django.utils.html import format_html
 
-from . import expiry, services, sharing
+from .lifecycle import expiry, services
+from .sharing import links
 from .models import (AccessRequest, DesktopSession, Flavour, Image, Instance, InstanceEvent, InstanceMember,
                      LifetimeExtension, ShareToken)
 from .states import IllegalTransition
@@ -117,7 +118,7 @@ class ShareTokenAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke and disconnect everyone admitted by them")
     def revoke(self, request, queryset):
         for token in queryset.filter(revoked_at=None):
-            sharing.revoke(token)
+            links.revoke(token)
 
 
 @admin.register(DesktopSession)

@@ -208,7 +208,10 @@ class ShareToken(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     digest = models.CharField(max_length=64, unique=True, editable=False)
     label = models.CharField(max_length=100, blank=True)
-    role = models.CharField(max_length=8, choices=[(Role.USER, "interactive"), (Role.GUEST, "view-only")])
+    # What a link's access means: the role it admits with.
+    ACCESS = {"interactive": Role.USER, "view-only": Role.GUEST}
+
+    role = models.CharField(max_length=8, choices=[(role, access) for access, role in ACCESS.items()])
     email = models.EmailField(blank=True, help_text="An invitation: only this person may use it, once")
     expires_at = models.DateTimeField(null=True, blank=True)
     max_uses = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: unlimited")
@@ -225,6 +228,11 @@ class ShareToken(models.Model):
     @property
     def view_only(self):
         return self.role == Role.GUEST
+
+    @property
+    def access(self):
+        """"view-only" or "interactive", as pages and the API name a link's access."""
+        return next(access for access, role in self.ACCESS.items() if role == self.role)
 
     def problem(self, at=None):
         """Why the token admits nobody now, or "" when it may be used."""

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import consumers
+from .desktop.consumer import DesktopConsumer
+from .pages.live import LiveConsumer
 
 websocket_urlpatterns = [
-    path("ws/instances/<uuid:uuid>/desktop", consumers.DesktopConsumer.as_asgi()),
-    path("ws/instances/<uuid:uuid>/live", consumers.LiveConsumer.as_asgi()),
-    path("ws/live", consumers.LiveConsumer.as_asgi()),
+    path("ws/instances/<uuid:uuid>/desktop", DesktopConsumer.as_asgi()),
+    path("ws/instances/<uuid:uuid>/live", LiveConsumer.as_asgi()),
+    path("ws/live", LiveConsumer.as_asgi()),
 ]

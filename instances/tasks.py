@@ -1,10 +1,15 @@
+"""Celery tasks: thin wrappers around the lifecycle steps, the reconciler, expiry and thumbnails.
+Code that queues one goes through `instances.queue`, by name."""
 import time
 
 from celery import shared_task
 from django.conf import settings
 
-from . import cloud, expiry, lifecycle, reconcile as reconciler, thumbnails
-from .models import Instance
+from instances.cloud import driver as cloud
+from instances.desktop import thumbnails
+from instances.lifecycle import expiry, steps
+from instances.lifecycle import reconcile as reconciler
+from instances.models import Instance
 
 
 @shared_task
@@ -15,13 +20,13 @@ def advance(instance_pk, attempt=0, act=False):
     deadline = time.monotonic() + settings.VISA_STEP_SECONDS
     while instance is not None:
         try:
-            delay = lifecycle.advance(instance, act)
+            delay = steps.advance(instance, act)
         except cloud.ERRORS as error:
             if cloud.transient(error) and attempt + 1 < settings.VISA_CLOUD_RETRIES:
                 advance.apply_async((instance_pk,), {"attempt": attempt + 1, "act": act},
-                                    countdown=lifecycle.retry_delay(attempt))
+                                    countdown=steps.retry_delay(attempt))
             else:
-                lifecycle.give_up(instance, error, attempt + 1)
+                steps.give_up(instance, error, attempt + 1)
             return
         if delay is None:
             return

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from visa.schema import ErrorSerializer
 
 from . import dois, policy, search
-from .models import Dataset, Experiment
+from .models import Experiment
 
 
 class PublicExperimentSerializer(serializers.ModelSerializer):
@@ -113,10 +113,9 @@ class ExperimentByDoi(APIView):
     )
     def get(self, request, doi):
         try:
-            doi = dois.normalise(doi)
+            dataset = dois.find_dataset(doi)
         except dois.MalformedDOI as error:
             raise ParseError(str(error)) from None
-        dataset = Dataset.objects.select_related("experiment").filter(doi=doi).first()
-        if dataset is None:
-            raise NotFound(f"No dataset with the DOI {doi} is registered here.")
+        except dois.UnknownDOI as error:
+            raise NotFound(str(error)) from None
         return experiment_answer(request.user, dataset.experiment)

@@ -1,7 +1,7 @@
 """The portal form of the entry point, /instances/new?dois=A,B&proposals=P, as search portals
 generate it: which experiments the DOIs and proposals name, and why any of them is left out."""
-from . import dois as doi_forms
-from .models import Dataset, Experiment
+from . import dois
+from .models import Experiment
 from .policy import can_read
 
 
@@ -19,12 +19,11 @@ def resolve(user, dois, proposals):
 
     for raw in dois:
         try:
-            doi = doi_forms.normalise(raw)
-        except doi_forms.MalformedDOI:
+            take(raw, dois.find_dataset(raw).experiment)
+        except dois.MalformedDOI:
             left_out.append((raw, "this is not a DOI"))
-            continue
-        dataset = Dataset.objects.select_related("experiment").filter(doi=doi).first()
-        take(raw, dataset.experiment if dataset else None)
+        except dois.UnknownDOI:
+            take(raw, None)
     for proposal in proposals:
         take(proposal, Experiment.objects.filter(proposal_id=proposal).first())
     return experiments, left_out

@@ -3,7 +3,6 @@ from django.urls import path
 from . import api, views
 
 urlpatterns = [
-    path("doi/<path:doi>", views.doi_landing, name="doi"),
     path("search", views.search_page, name="search"),
     path("api/experiments/", api.ExperimentSearch.as_view(), name="api-experiments"),
     path("api/experiments/<int:pk>/", api.ExperimentDetail.as_view(), name="api-experiment"),

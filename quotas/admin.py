@@ -5,7 +5,7 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from . import services
+from . import adjust, approval, usage
 from .models import ApprovalRequest, Quota
 
 
@@ -33,7 +33,7 @@ class UsageColumns:
     def current_usage(self, quota):
         if not quota.pk:
             return "–"
-        quota.usage = services.usage_of_quotas([quota])[quota.pk]
+        quota.usage = usage.of_quotas([quota])[quota.pk]
         whose = {Quota.Level.USER: "this user's", Quota.Level.GROUP: "the group's members'",
                  Quota.Level.DEFAULT: "everyone's"}[quota.level]
         return (f"{whose} running instances: {self.instances(quota)} instances, {self.vcpus(quota)} vCPUs, "
@@ -72,15 +72,15 @@ class QuotaAdmin(UsageColumns, admin.ModelAdmin):
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
         changelist.result_list = list(changelist.result_list)
-        usage = services.usage_of_quotas(changelist.result_list)
+        found = usage.of_quotas(changelist.result_list)
         for quota in changelist.result_list:
-            quota.usage = usage[quota.pk]
+            quota.usage = found[quota.pk]
         return changelist
 
     @admin.action(description="Raise by one instance (with room for the largest size)", permissions=["change"])
     def raise_by_one(self, request, queryset):
         for quota in queryset:
-            services.raise_quota(quota)
+            adjust.raise_quota(quota)
             self.log_change(request, quota, f"Raised to {quota.max_instances} instances, {quota.max_vcpus} vCPUs, "
                                              f"{quota.max_ram_gb} GB.")
         self.message_user(request, f"Raised {len(queryset)} quota(s) by one instance.", messages.SUCCESS)
@@ -90,11 +90,11 @@ class QuotaAdmin(UsageColumns, admin.ModelAdmin):
     def reset(self, request, queryset):
         for quota in queryset:
             if quota.level == Quota.Level.DEFAULT:
-                services.reset_quota(quota)
+                adjust.reset_quota(quota)
                 self.log_change(request, quota, "Reset to the built-in limits.")
             else:
                 self.log_deletions(request, [quota])
-                services.reset_quota(quota)
+                adjust.reset_quota(quota)
         self.message_user(request, f"Reset {len(queryset)} quota(s).", messages.SUCCESS)
 
 
@@ -119,7 +119,7 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
         return False  # users ask from the page of an open dataset
 
     def _decide(self, request, queryset, accept):
-        decided = [item for item in queryset if services.decide(item, request.user, accept)]
+        decided = [item for item in queryset if approval.decide(item, request.user, accept)]
         for item in decided:
             self.log_change(request, item, "Accepted." if accept else "Refused.")
         self.message_user(request, f"{'Accepted' if accept else 'Refused'} {len(decided)} request(s); "

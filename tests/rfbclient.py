@@ -6,7 +6,7 @@ import struct
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as websocket_connect
 
-from instances.rfb import SECURITY_NONE, SECURITY_VNC_AUTH, VERSION_3_8, vnc_auth_response
+from protocols.rfb import SECURITY_NONE, SECURITY_VNC_AUTH, VERSION_3_8, vnc_auth_response
 
 PIXEL_FORMAT = ">BBBBHHHBBB3x"
 # What noVNC asks for: 32 bpp little-endian true colour with red in the first byte.

@@ -1,11 +1,11 @@
-"""The mount agent of devcloud's servers. A real VM runs visa's agent (instances/vm_agent.py),
-which mounts what visa answers; a devcloud server runs the same client (`vm_agent.fetch`, over
+"""The mount agent of devcloud's servers. A real VM runs visa's agent (protocols/mount_agent.py),
+which mounts what visa answers; a devcloud server runs the same client (`mount_agent.fetch`, over
 HTTP, with the token and URL its user data gave it) and, instead of mounting, tells its desktop
 what is mounted now."""
 import logging
 import threading
 
-from instances import vm_agent
+from protocols import mount_agent
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,8 @@ class MountAgent:
         etag = None
         while not self._stopped.is_set():
             try:
-                answer = vm_agent.fetch(self._config, etag)
-            except (OSError, ValueError, KeyError, vm_agent.Refused) as error:
+                answer = mount_agent.fetch(self._config, etag)
+            except (OSError, ValueError, KeyError, mount_agent.Refused) as error:
                 log.info("%s: %s", self._thread.name, error)
             else:
                 if answer is not None and not self._stopped.is_set():

@@ -1,9 +1,11 @@
 """What devcloud offers: its images, flavours and quota.
 
-The ids are fixed so that seed scripts and tests can name them, e.g.
+The ids are fixed (catalogue.json) so that the demo's seed and tests can name them, e.g.
 `IMAGES["ubuntu-desktop"].id` or `FLAVOURS["m1.small"].id`.
 """
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -25,21 +27,11 @@ class Flavour:
     disk: int  # GB
 
 
-IMAGES = {
-    "ubuntu-desktop": Image(
-        "6f0c6f2a-1d1e-4a7e-9d5b-2b6a0d9e0001", "Ubuntu 24.04 Desktop", "ubuntu", "24.04", 20, 6_442_450_944
-    ),
-    "almalinux-desktop": Image(
-        "6f0c6f2a-1d1e-4a7e-9d5b-2b6a0d9e0002", "AlmaLinux 9 Desktop", "almalinux", "9", 20, 5_368_709_120
-    ),
-}
-
-FLAVOURS = {
-    "m1.small": Flavour("f1a0c0de-0000-4000-8000-000000000001", "m1.small", 2, 4096, 20),
-    "m1.medium": Flavour("f1a0c0de-0000-4000-8000-000000000002", "m1.medium", 4, 8192, 40),
-    "m1.large": Flavour("f1a0c0de-0000-4000-8000-000000000003", "m1.large", 8, 16384, 80),
-}
-
+# The data is a file, so that the demo's seed (a visa command, which imports nothing from here)
+# registers the same images and sizes.
+CATALOGUE = json.loads((Path(__file__).parent / "catalogue.json").read_text())
+IMAGES = {key: Image(**image) for key, image in CATALOGUE["images"].items()}
+FLAVOURS = {key: Flavour(**flavour) for key, flavour in CATALOGUE["flavours"].items()}
 
 
 def quota(instances):

@@ -10,7 +10,7 @@ import os
 import struct
 import threading
 
-from instances.rfb import SECURITY_VNC_AUTH, VERSION_3_8, vnc_auth_response
+from protocols.rfb import SECURITY_VNC_AUTH, VERSION_3_8, vnc_auth_response
 
 from .picture import HEIGHT, SCREEN, WIDTH, Picture
 

@@ -31,7 +31,7 @@ import psutil
 
 from deploy.devcloud import catalogue
 from deploy.devcloud.testing import listening, start_devcloud, vnc_user_data
-from instances.rfb import SECURITY_NONE, SECURITY_VNC_AUTH, VERSION_3_8, vnc_auth_response
+from protocols.rfb import SECURITY_NONE, SECURITY_VNC_AUTH, VERSION_3_8, vnc_auth_response
 from tests.conftest import ROOT, free_port, wait_for_port
 from tests.web import WebUser
 

@@ -6,8 +6,8 @@ import pytest
 import requests
 import yaml
 
-from instances import cloudinit
-from instances.agent import token_of
+from instances.cloud import cloudinit, mounts
+from instances.cloud.agent import token_of
 from instances.states import State
 from openaccess.models import ExperimentMember
 from tests.factories import make_experiment, make_instance, make_user
@@ -56,7 +56,7 @@ def test_the_endpoint_answers_exactly_the_data_the_owner_may_read(db, client):
     assert answer.status_code == 200 and answer["Cache-Control"] == "no-store"
     assert answer.json() == {"mounts": [{
         "path": "/pnfs/xfel/raw/a1", "point": f"/data/{mine.proposal_id}", "type": "nfs4",
-        "source": "dcache.example.org:/pnfs/xfel/raw/a1", "options": cloudinit.READ_ONLY_NFS_OPTIONS}]}
+        "source": "dcache.example.org:/pnfs/xfel/raw/a1", "options": mounts.READ_ONLY_NFS_OPTIONS}]}
 
 
 def test_nothing_changed_is_304_and_an_attachment_changes_the_answer(db, client):

@@ -2,7 +2,8 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from instances import cloudinit, services
+from instances.cloud import mounts
+from instances.lifecycle import services
 from instances.models import InstanceMember, Role
 from instances.states import State
 from tests.factories import make_experiment, make_instance, make_user
@@ -19,13 +20,13 @@ def test_the_owner_attaches_once_and_the_history_says_so(owner):
     assert services.attach(owner, instance, experiment) is True
     assert services.attach(owner, instance, experiment) is False  # already there: nothing new
     assert list(instance.experiments.all()) == [experiment]
-    assert cloudinit.data_mounts(instance) == [(experiment.data_path, f"/data/{experiment.proposal_id}")]
+    assert mounts.data_mounts(instance) == [(experiment.data_path, f"/data/{experiment.proposal_id}")]
     notes = [event.reason for event in instance.events.all()]
     assert notes == [f"attached the data of {experiment.proposal_id}"]
 
     assert services.detach(owner, instance, experiment) is True
     assert services.detach(owner, instance, experiment) is False
-    assert cloudinit.data_mounts(instance) == []
+    assert mounts.data_mounts(instance) == []
     assert instance.events.last().reason == f"detached the data of {experiment.proposal_id}"
 
 

@@ -7,7 +7,7 @@ import requests
 import yaml
 from django.utils import timezone
 
-from instances import cloudinit, dcache
+from instances.cloud import cloudinit, dcache
 from instances.models import Instance
 from tests.factories import demo_image_and_flavour, make_experiment, make_user
 

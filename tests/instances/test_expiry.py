@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from instances import expiry
+from instances.lifecycle import expiry
 from instances.models import Instance, LifetimeExtension
 from tests.factories import demo_image_and_flavour, make_user
 from tests.web import WebUser

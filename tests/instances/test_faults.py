@@ -136,7 +136,7 @@ def test_one_reconciliation_at_a_time(stack, cloud, committed):
 
     from deploy.devcloud import catalogue
     from deploy.devcloud.testing import vnc_user_data
-    from instances.reconcile import LOCK_KEY
+    from instances.lifecycle.reconcile import LOCK_KEY
 
     orphan = cloud.connect().compute.create_server(
         name="visa-orphan", image_id=catalogue.IMAGES["ubuntu-desktop"].id,

@@ -5,7 +5,8 @@ from django.test import override_settings
 from keystoneauth1 import exceptions as auth_errors
 from openstack import exceptions as sdk_errors
 
-from instances import cloud, lifecycle
+from instances.cloud import driver as cloud
+from instances.lifecycle import steps
 
 
 def test_unreachable_and_5xx_are_transient_4xx_is_not():
@@ -20,7 +21,7 @@ def test_unreachable_and_5xx_are_transient_4xx_is_not():
 @override_settings(VISA_CLOUD_BACKOFF=1.0)
 def test_backoff_doubles_with_jitter_and_a_ceiling():
     for attempt in range(4):
-        delays = [lifecycle.retry_delay(attempt) for _ in range(200)]
+        delays = [steps.retry_delay(attempt) for _ in range(200)]
         assert 0.5 * 2**attempt <= min(delays) and max(delays) <= 2**attempt
         assert statistics.pstdev(delays) > 0  # jittered: retries of many instances spread out
-    assert lifecycle.retry_delay(20) <= 60
+    assert steps.retry_delay(20) <= 60

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from instances import rfb
+from protocols import rfb
 
 u8, u16, u32 = (st.integers(0, 2 ** bits - 1) for bits in (8, 16, 32))
 payload = st.binary(max_size=40)

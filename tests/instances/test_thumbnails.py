@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 from PIL import Image as Picture
 
-from instances import rfb, thumbnails
+from instances.desktop import thumbnails
+from protocols import rfb
 from instances.models import DesktopSession, Image, Instance, InstanceMember, Role, Thumbnail
 from instances.tasks import refresh_thumbnails
 from tests.factories import demo_image_and_flavour, make_user

@@ -4,7 +4,7 @@ import pytest
 
 from deploy.devcloud import catalogue
 from deploy.devcloud.testing import start_devcloud
-from instances import services
+from instances.lifecycle import services
 from instances.states import State
 
 

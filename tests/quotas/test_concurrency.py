@@ -3,10 +3,10 @@ import threading
 
 from django.db import connection
 
-from instances import services
+from instances.lifecycle import services
 from instances.models import Instance
 from quotas.models import Quota
-from quotas.services import QuotaExceeded
+from quotas.refusals import QuotaExceeded
 from tests.factories import demo_image_and_flavour, make_experiment, make_user
 from tests.quotas.conftest import remove
 

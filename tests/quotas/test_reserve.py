@@ -1,4 +1,4 @@
-"""Which quota applies and what a launch past it is told, through instances.services.launch."""
+"""Which quota applies and what a launch past it is told, through instances.lifecycle.services.launch."""
 import datetime
 
 import pytest
@@ -6,10 +6,12 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from instances import services
+from instances.lifecycle import services
 from instances.models import Flavour, Image, Instance
-from quotas import services as quotas
+from quotas import approval
+from quotas.limits import limits_for
 from quotas.models import ApprovalRequest, Purpose, Quota
+from quotas.refusals import ApprovalRequired, CloudFull, QuotaExceeded
 from tests.factories import demo_image_and_flavour, make_experiment, make_user
 
 pytestmark = pytest.mark.usefixtures("cloud")
@@ -31,7 +33,7 @@ def launch(user, flavour="m1.small", experiments=None, image=None):
 def test_the_default_quota_applies_and_a_launch_past_it_says_what_to_do(member):
     launch(member)
     launch(member)
-    with pytest.raises(quotas.QuotaExceeded, match=r"^2 of 2 instances running: delete one, or ask for more\.$") as refusal:
+    with pytest.raises(QuotaExceeded, match=r"^2 of 2 instances running: delete one, or ask for more\.$") as refusal:
         launch(member)
     assert refusal.value.as_dict() == {
         "code": "quota_exceeded", "detail": "2 of 2 instances running: delete one, or ask for more.",
@@ -46,30 +48,30 @@ def test_the_most_specific_quota_applies(member):
     member.groups.add(staff, beamline)
     Quota.objects.create(group=staff, max_instances=3, max_vcpus=4, max_lifetime_hours=48)
     Quota.objects.create(group=beamline, max_instances=1, max_vcpus=16, max_lifetime_hours=24)
-    limits = quotas.limits_for(member, Purpose.MEMBER)
+    limits = limits_for(member, Purpose.MEMBER)
     # Groups merge to the most generous value of each limit.
     assert (limits.instances, limits.vcpus, limits.lifetime) == (3, 16, datetime.timedelta(hours=48))
     assert limits.source == "the quota of your groups “staff”, “beamline”"
 
     Quota.objects.create(user=member, max_instances=1, max_lifetime_hours=8)
-    limits = quotas.limits_for(member, Purpose.MEMBER)
+    limits = limits_for(member, Purpose.MEMBER)
     assert (limits.instances, limits.source) == (1, "your own quota")
     instance = launch(member)
     assert abs(instance.expires_at - (timezone.now() + datetime.timedelta(hours=8))) < datetime.timedelta(minutes=1)
-    with pytest.raises(quotas.QuotaExceeded, match="1 of 1 instances running"):
+    with pytest.raises(QuotaExceeded, match="1 of 1 instances running"):
         launch(member)
 
 
 def test_vcpus_and_ram_count_every_running_instance(member):
     Quota.objects.create(user=member, max_instances=5, max_vcpus=6, max_ram_gb=100)
     launch(member, "m1.medium")  # 4 vCPUs
-    with pytest.raises(quotas.QuotaExceeded, match="m1.medium needs 4 vCPUs and 4 of your 6 vCPUs are in use: "
+    with pytest.raises(QuotaExceeded, match="m1.medium needs 4 vCPUs and 4 of your 6 vCPUs are in use: "
                                                    "choose a smaller size, delete an instance, or ask for more"):
         launch(member, "m1.medium")
     launch(member, "m1.small")
 
     Quota.objects.filter(user=member).update(max_vcpus=100, max_ram_gb=14)  # 12 GB used of 14
-    with pytest.raises(quotas.QuotaExceeded, match="m1.small needs 4 GB of memory and 12 of your 14 GB are in use") as refusal:
+    with pytest.raises(QuotaExceeded, match="m1.small needs 4 GB of memory and 12 of your 14 GB are in use") as refusal:
         launch(member)
     assert refusal.value.details["resource"] == "ram_gb"
 
@@ -87,11 +89,11 @@ def test_usage_is_released_when_an_instance_is_deleted_or_fails_to_build(member)
 def test_only_the_sizes_and_environments_a_quota_allows(member):
     quota = Quota.objects.create(user=member, max_instances=5, max_vcpus=100, max_ram_gb=100)
     quota.flavours.set(Flavour.objects.filter(name="m1.small"))
-    with pytest.raises(quotas.QuotaExceeded, match="The size m1.medium is not allowed for you: choose m1.small"):
+    with pytest.raises(QuotaExceeded, match="The size m1.medium is not allowed for you: choose m1.small"):
         launch(member, "m1.medium")
     alma = Image.objects.create(name="AlmaLinux 9 Desktop", cloud_id="6f0c6f2a-1d1e-4a7e-9d5b-2b6a0d9e0002")
     quota.images.set([alma])
-    with pytest.raises(quotas.QuotaExceeded, match="The environment Ubuntu 24.04 Desktop is not allowed for you"):
+    with pytest.raises(QuotaExceeded, match="The environment Ubuntu 24.04 Desktop is not allowed for you"):
         launch(member)
     assert launch(member, image=alma).image == alma
 
@@ -100,9 +102,9 @@ def test_open_data_counts_against_its_own_smaller_tier(member):
     open_data = make_experiment(release_date=timezone.now() - datetime.timedelta(days=1))
     instance = launch(member, experiments=[open_data])
     assert instance.purpose == Purpose.OPEN_DATA
-    with pytest.raises(quotas.QuotaExceeded, match="^1 of 1 open-data instances running"):
+    with pytest.raises(QuotaExceeded, match="^1 of 1 open-data instances running"):
         launch(member, experiments=[open_data])
-    with pytest.raises(quotas.QuotaExceeded, match="^1 of 1 open-data instances running"):
+    with pytest.raises(QuotaExceeded, match="^1 of 1 open-data instances running"):
         launch(member, experiments=[])  # a desktop without data is not a member's
     assert launch(member, experiments=[open_data, member.experiment]).purpose == Purpose.MEMBER
 
@@ -113,23 +115,23 @@ def test_open_data_can_require_an_operators_approval(member, mailoutbox):
     operator.is_staff = True
     operator.save()
     open_data = make_experiment(release_date=timezone.now() - datetime.timedelta(days=1))
-    with pytest.raises(quotas.ApprovalRequired, match="needs an operator's approval first"):
+    with pytest.raises(ApprovalRequired, match="needs an operator's approval first"):
         launch(member, experiments=[open_data])
     assert launch(member).purpose == Purpose.MEMBER  # their own data needs none
 
-    request = quotas.request_approval(member, "Re-analyse PYP for my thesis")
-    assert quotas.request_approval(member) == request  # one pending request at a time
+    request = approval.request_approval(member, "Re-analyse PYP for my thesis")
+    assert approval.request_approval(member) == request  # one pending request at a time
     assert len(mailoutbox) == 1 and "operator@visa.test" in mailoutbox[0].to
-    with pytest.raises(quotas.ApprovalRequired, match="waiting for an operator"):
+    with pytest.raises(ApprovalRequired, match="waiting for an operator"):
         launch(member, experiments=[open_data])
 
-    assert quotas.decide(request, operator, accept=False)
-    assert not quotas.decide(request, operator, accept=True)  # decided already
+    assert approval.decide(request, operator, accept=False)
+    assert not approval.decide(request, operator, accept=True)  # decided already
     assert mailoutbox[-1].to == [member.email] and "refused" in mailoutbox[-1].subject
-    with pytest.raises(quotas.ApprovalRequired, match="was refused"):
+    with pytest.raises(ApprovalRequired, match="was refused"):
         launch(member, experiments=[open_data])
 
-    assert quotas.decide(quotas.request_approval(member), operator, accept=True)
+    assert approval.decide(approval.request_approval(member), operator, accept=True)
     assert mailoutbox[-1].to == [member.email] and "may now launch" in mailoutbox[-1].subject
     assert launch(member, experiments=[open_data]).purpose == Purpose.OPEN_DATA
     assert ApprovalRequest.objects.filter(user=member).count() == 2
@@ -141,7 +143,7 @@ def test_approval_is_only_for_open_data(db):
 
 
 def test_a_full_cloud_refuses_before_anything_is_recorded(member, full_cloud):
-    with pytest.raises(quotas.CloudFull, match="The cloud is full: 40 of 40 vCPUs are in use. "
+    with pytest.raises(CloudFull, match="The cloud is full: 40 of 40 vCPUs are in use. "
                                                "Try again later, or choose a smaller size."):
         launch(member)
     assert not Instance.objects.filter(owner=member).exists()
@@ -153,5 +155,5 @@ def test_launches_not_yet_on_the_cloud_count_as_using_it(member, full_cloud):
     Quota.objects.create(user=member, max_instances=10, max_vcpus=100, max_ram_gb=100)
     launch(member, "m1.medium")
     launch(member, "m1.small")
-    with pytest.raises(quotas.CloudFull, match="The cloud is full: 38 of 40 vCPUs are in use"):
+    with pytest.raises(CloudFull, match="The cloud is full: 38 of 40 vCPUs are in use"):
         launch(member, "m1.medium")

@@ -8,13 +8,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from instances import live, queue
+from instances.models import Instance, InstanceEvent, Role
+from instances.sharing.roles import role_of
+from instances.states import DATA_CHANGEABLE, State, check
 from openaccess.policy import can_read
-from quotas import services as quotas
+from quotas.limits import purpose_of
 
-from . import live
-from .models import Instance, InstanceEvent, Role
-from .sharing import role_of
-from .states import LIVE, State, check
+from . import quota
 
 
 def transition(instance, new_state, actor, reason="", only_from=None, **fields):
@@ -62,10 +63,6 @@ def running_with(user, experiments):
     for experiment in experiments:
         instances = instances.filter(experiments=experiment)
     return instances.first() if experiments else None
-
-
-# Desktops whose data may change: those that live and are not on their way out.
-DATA_CHANGEABLE = [state for state in LIVE if state != State.DELETING]
 
 
 def attachable(user, experiments):
@@ -117,15 +114,13 @@ def detach(user, instance, experiment):
 
 def launch(user, experiments, image, flavour, name=""):
     """Record a new instance (PENDING) with the experiments' data attached, and queue its build.
-    Raises PermissionDenied, or quotas.LaunchRefused with what to do, and then records nothing."""
-    from .tasks import advance
-
+    Raises PermissionDenied, or quotas' LaunchRefused with what to do, and then records nothing."""
     for experiment in experiments:
         if not can_read(user, experiment):
             raise PermissionDenied(f"You may not read the data of {experiment.proposal_id}.")
-    purpose = quotas.purpose_of(user, experiments)
+    purpose = purpose_of(user, experiments)
     with transaction.atomic():
-        limits = quotas.reserve(user, flavour, image, purpose)
+        limits = quota.reserve(user, flavour, image, purpose)
         now = timezone.now()
         instance = Instance.objects.create(
             owner=user, image=image, flavour=flavour, purpose=purpose,
@@ -138,18 +133,16 @@ def launch(user, experiments, image, flavour, name=""):
             instance=instance, from_state=State.PENDING, to_state=State.PENDING,
             actor=user.username, reason="launched",
         )
-        transaction.on_commit(lambda: advance.delay(instance.pk))
+        transaction.on_commit(lambda: queue.advance(instance.pk))
         live.announce(instance)
     return instance
 
 
 def _change(instance, new_state, actor, reason, act=False):
     """Record the change the actor asked for; a task makes the cloud call and confirms it."""
-    from .tasks import advance
-
     with transaction.atomic():
         transition(instance, new_state, actor, reason)
-        transaction.on_commit(lambda: advance.delay(instance.pk, act=act))
+        transaction.on_commit(lambda: queue.advance(instance.pk, act=act))
     return instance
 
 

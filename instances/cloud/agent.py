@@ -1,4 +1,4 @@
-"""The endpoint a VM's mount agent (instances/vm_agent.py) asks which data to mount.
+"""The endpoint a VM's mount agent (protocols/mount_agent.py) asks which data to mount.
 
 An instance's agent token is its UUID and an HMAC of it under the service's SECRET_KEY, so
 nothing secret is stored and every web process can check it. It is derived, not stored hashed,
@@ -14,9 +14,11 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.http import require_GET
 
-from . import cloudinit, dcache
-from .models import Instance
-from .states import LIVE
+from instances.models import Instance
+from instances.states import LIVE
+
+from . import dcache
+from .mounts import data_mounts, how_to_mount
 
 SALT = "instances.agent.token"
 
@@ -46,7 +48,7 @@ def _error(status, message):
 @require_GET
 def mounts(request):
     """What the instance should have mounted now: exactly its attached experiments that the
-    owner may read (cloudinit.data_mounts), with fresh macaroons for WebDAV. The ETag names that
+    owner may read (data_mounts), with fresh macaroons for WebDAV. The ETag names that
     set, so an agent with nothing to change gets 304 and dCache is not asked for macaroons."""
     instance_uuid = _instance_uuid(request)
     if instance_uuid is None:
@@ -54,13 +56,13 @@ def mounts(request):
     instance = Instance.objects.select_related("owner").filter(uuid=instance_uuid, state__in=LIVE).first()
     if instance is None:
         return _error(403, "This instance is deleted.")
-    wanted = cloudinit.data_mounts(instance)
+    wanted = data_mounts(instance)
     etag = '"%s"' % hashlib.sha256(json.dumps(wanted).encode()).hexdigest()[:32]
     if request.headers.get("If-None-Match") == etag:
         answer = HttpResponse(status=304)
     else:
         try:
-            answer = JsonResponse({"mounts": cloudinit.how_to_mount(instance, wanted)})
+            answer = JsonResponse({"mounts": how_to_mount(instance, wanted)})
         except dcache.DataMountError as error:
             return _error(502, str(error))
     answer["ETag"] = etag

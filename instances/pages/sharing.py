@@ -1,21 +1,16 @@
 """Pages and JSON endpoints for sharing a desktop. The owner's page calls the JSON endpoints with
 fetch, so managing links and people never reloads (and so never drops) the owner's own desktop;
-what they change reaches the page as its live fragment (`panel`), announced by `sharing`."""
-import datetime
-
+what they change reaches the page as its live fragment (`panel`), announced by `instances.sharing`."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import sharing
-from .models import AccessRequest, DesktopSession, Instance, Role, ShareToken
+from instances.models import AccessRequest, DesktopSession, Instance, Role, ShareToken
+from instances.sharing import access, links, requests, sessions
 
 
 def _owned(request, uuid):
@@ -28,7 +23,7 @@ def _error(message, status=400):
 
 def _link_json(token):
     return {
-        "id": token.pk, "label": str(token), "access": "view-only" if token.view_only else "interactive",
+        "id": token.pk, "label": str(token), "access": token.access,
         "email": token.email, "uses": token.uses, "max_uses": token.max_uses,
         "expires_at": token.expires_at and token.expires_at.isoformat(),
         "problem": token.problem(),
@@ -38,7 +33,7 @@ def _link_json(token):
 def panel(instance):
     """Who is connected now, the links, pending support requests: what the owner's share panel shows."""
     return {
-        "connected": list(sharing.live_sessions(instance)),
+        "connected": list(sessions.live_sessions(instance)),
         "links": list(instance.share_tokens.all()),
         "requests": list(instance.access_requests.filter(answer="").select_related("user")),
     }
@@ -64,37 +59,25 @@ def create_link(request, uuid):
     """A new share link, or with an e-mail a one-time invitation. Its URL is in this answer only."""
     instance = _owned(request, uuid)
     form = request.POST
-    role = {"view-only": Role.GUEST, "interactive": Role.USER}.get(form.get("access"))
-    if role is None:
-        return _error("Choose view-only or interactive.")
     try:
         hours = float(form.get("hours") or 24)
         max_uses = int(form["max_uses"]) if form.get("max_uses") else None
     except ValueError:
         return _error("Expiry and maximum uses must be numbers.")
-    if not 0 < hours <= sharing.MAX_LINK_HOURS:
-        return _error(f"A link expires after at most {sharing.MAX_LINK_HOURS} hours.")
-    if max_uses is not None and not 1 <= max_uses <= sharing.MAX_LINK_USES:
-        return _error(f"A link allows from 1 to {sharing.MAX_LINK_USES} uses.")
-    email = form.get("email", "").strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            return _error("That is not an e-mail address.")
-    token, secret = sharing.create_token(
-        instance, request.user, role, label=form.get("label", "").strip()[:100],
-        expires_at=timezone.now() + datetime.timedelta(hours=hours), max_uses=max_uses, email=email,
-    )
+    try:
+        token, secret = links.create_link(instance, request.user, form.get("access"), hours, max_uses,
+                                          email=form.get("email", ""), label=form.get("label", ""))
+    except links.InvalidLink as error:
+        return _error(str(error))
     url = request.build_absolute_uri(reverse("join", args=[secret]))
-    emailed = sharing.email_invitation(token, url) if email else False
+    emailed = links.email_invitation(token, url) if token.email else False
     return JsonResponse({"url": url, "link": _link_json(token), "emailed": emailed}, status=201)
 
 
 @login_required
 @require_POST
 def revoke_link(request, uuid, pk):
-    sharing.revoke(get_object_or_404(ShareToken, pk=pk, instance=_owned(request, uuid)))
+    links.revoke(get_object_or_404(ShareToken, pk=pk, instance=_owned(request, uuid)))
     return JsonResponse({"revoked": pk})
 
 
@@ -104,7 +87,7 @@ def kick(request, uuid, pk):
     session = get_object_or_404(DesktopSession, pk=pk, instance=_owned(request, uuid), ended_at=None)
     if session.role == Role.OWNER:
         return _error("You cannot disconnect yourself here.")
-    sharing.kick(session)
+    access.kick(session)
     return JsonResponse({"kicked": pk})
 
 
@@ -112,7 +95,7 @@ def kick(request, uuid, pk):
 @require_POST
 def lock(request, uuid):
     instance = _owned(request, uuid)
-    sharing.set_room_lock(instance, request.POST.get("locked") == "1")
+    sessions.set_room_lock(instance, request.POST.get("locked") == "1")
     return JsonResponse({"room_locked": instance.room_locked})
 
 
@@ -123,7 +106,7 @@ def answer_request(request, uuid, pk):
     answer = request.POST.get("answer")
     if answer not in AccessRequest.Answer.values:
         return _error("Answer guest, support or refused.")
-    sharing.answer_request(access_request, answer)
+    requests.answer_request(access_request, answer)
     return JsonResponse({"answered": pk, "answer": answer})
 
 
@@ -132,25 +115,25 @@ def answer_request(request, uuid, pk):
 def request_access(request, uuid):
     instance = get_object_or_404(Instance, uuid=uuid)
     try:
-        sharing.request_access(instance, request.user)
+        requests.request_access(instance, request.user)
         messages.success(request, "The owner has been asked; this page opens the desktop once they admit you.")
-    except sharing.Refused as refusal:
+    except access.Refused as refusal:
         messages.error(request, str(refusal))
     return redirect("instance", uuid=uuid)
 
 
 def join(request, secret):
     """GET shows what the link is for; POST joins (so link previews cannot use up an invitation)."""
-    token = sharing.find_token(secret)
+    token = links.find_token(secret)
     if request.method != "POST":
         problem = "This link is not valid. Check that you copied all of it." if token is None else token.problem()
         return render(request, "instances/join.html", {"token": token, "problem": problem},
                       status=410 if problem else 200)
     try:
-        instance = sharing.join(secret, request)
-    except sharing.SignInRequired:
+        instance = links.join(secret, request)
+    except access.SignInRequired:
         return redirect_to_login(request.get_full_path())
-    except sharing.Refused as refusal:
+    except access.Refused as refusal:
         if "application/json" in request.headers.get("Accept", ""):
             return _error(str(refusal), status=410)
         return render(request, "instances/join.html", {"token": token, "problem": str(refusal)}, status=410)

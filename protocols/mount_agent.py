@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """visa's mount agent. It runs inside each VM, not in visa: cloud-init writes this file to the
-VM (instances/cloudinit.py) with a systemd unit that keeps it running.
+VM (instances/cloud/cloudinit.py) with a systemd unit that keeps it running.
 
 Every few seconds it asks visa which experiments' data this VM should have mounted, now
 (GET <url> with the instance's agent token), and makes it so: it mounts what is new and

@@ -15,14 +15,18 @@ from django.db import transaction
 from django.utils import timezone
 from openstack import exceptions as sdk_errors
 
-from . import cloud, cloudinit, dcache, rfb
-from .models import Instance, Thumbnail
+from instances import queue
+from instances.cloud import cloudinit, dcache
+from instances.cloud import driver as cloud
+from instances.models import Instance, Thumbnail
+from instances.states import TRANSIENT, State
+from protocols import rfb
+
+from . import reasons
 from .services import transition
-from .states import State
 
 log = logging.getLogger(__name__)
 PROVISIONER = "provisioner"
-TRANSIENT = [State.PENDING, State.BUILDING, State.STARTING, State.STOPPING, State.REBOOTING, State.DELETING]
 
 
 def advance(instance, act=False):
@@ -43,10 +47,10 @@ def advance(instance, act=False):
         return _delete(conn, instance)
     server = cloud.get_server(conn, instance.server_id) if instance.server_id else None
     if server is None:
-        _fail(instance, "Its virtual machine disappeared from the cloud.")
+        _fail(instance, reasons.VM_DISAPPEARED)
         return None
     if server.status == "ERROR":
-        _fail(instance, f"The virtual machine failed: {cloud.fault_of(server)}")
+        _fail(instance, reasons.vm_failed(cloud.fault_of(server)))
         return None
     step = {State.STARTING: _start, State.STOPPING: _stop, State.REBOOTING: _reboot}[instance.state]
     return step(conn, instance, server, act)
@@ -60,7 +64,7 @@ def _build(conn, instance):
     if instance.server_id:
         server = cloud.get_server(conn, instance.server_id)
         if server is None:
-            _fail(instance, "Its virtual machine disappeared from the cloud while it was built.")
+            _fail(instance, reasons.VM_DISAPPEARED_WHILE_BUILT)
             return None
     else:
         try:
@@ -71,7 +75,7 @@ def _build(conn, instance):
         if server is None:  # deleted meanwhile: look again
             return 0
     if server.status == "ERROR":
-        _fail(instance, f"The virtual machine failed: {cloud.fault_of(server)}")
+        _fail(instance, reasons.vm_failed(cloud.fault_of(server)))
         return None
     if server.status != "ACTIVE":
         return settings.VISA_POLL_INTERVAL
@@ -105,8 +109,7 @@ def _start(conn, instance, server, act=False):
     transition(instance, State.ACTIVE, PROVISIONER, "desktop ready", only_from=[State.STARTING],
                activated_at=instance.activated_at or timezone.now())
     if instance.state == State.ACTIVE:
-        from .tasks import capture_thumbnail
-        capture_thumbnail.delay(instance.pk)  # the home page's card shows the desktop at once
+        queue.capture_thumbnail(instance.pk)  # the home page's card shows the desktop at once
     return None
 
 
@@ -175,8 +178,7 @@ def give_up(instance, error, attempts):
         return
     kind = cloud.transient(error)
     if kind == cloud.UNREACHABLE and instance.state != State.PENDING:
-        reason = f"The cloud does not answer ({type(error).__name__}); visa checks again shortly."
-        transition(instance, State.UNKNOWN, PROVISIONER, reason, only_from=[instance.state])
+        transition(instance, State.UNKNOWN, PROVISIONER, reasons.cloud_silent(error), only_from=[instance.state])
     elif kind:
         _fail(instance, f"The cloud failed {attempts} times: {error}")
     else:

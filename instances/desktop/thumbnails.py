@@ -17,9 +17,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from PIL import Image as Picture
 
-from . import live, rfb
-from .models import DesktopSession, Instance, Thumbnail
-from .states import State
+from instances import live
+from instances.models import DesktopSession, Instance, Thumbnail
+from instances.states import State
+from protocols import rfb
 
 log = logging.getLogger(__name__)
 WIDTH = 480  # pixels: sharp on cards about 380 CSS pixels wide

@@ -1,9 +1,8 @@
 from django import forms
 
+from instances.lifecycle.expiry import MAX_EXTENSION_DAYS
+from instances.models import Flavour, Image
 from openaccess.models import Experiment
-
-from .expiry import MAX_EXTENSION_DAYS
-from .models import Flavour, Image
 
 
 class ExtensionForm(forms.Form):

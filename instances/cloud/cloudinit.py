@@ -9,13 +9,12 @@ import yaml
 from django.conf import settings
 from django.urls import reverse
 
-from openaccess.policy import can_read
+import protocols
 
-from . import agent, dcache
+from . import agent, mounts
 
 VNC_PASSWORD_PATH = "/etc/visa/vnc-password"
 RCLONE_CONFIG_PATH = "/etc/visa/rclone.conf"
-READ_ONLY_NFS_OPTIONS = "ro,nfsvers=4.1,nosuid,nodev,noexec,_netdev"
 AGENT_PATH = "/usr/local/sbin/visa-agent"
 AGENT_CONFIG_PATH = "/etc/visa/agent.json"
 AGENT_UNIT_PATH = "/etc/systemd/system/visa-agent.service"
@@ -34,45 +33,19 @@ WantedBy=multi-user.target
 """
 
 
-def mount_point(experiment):
-    return f"{settings.VISA_DATA_MOUNT_ROOT}/{experiment.proposal_id}"
-
-
-def mounted_experiments(instance):
-    """The attached experiments that the owner may read now: data whose embargo came back, or
-    whose membership ended, is not mounted (again)."""
-    return [e for e in instance.experiments.order_by("proposal_id") if can_read(instance.owner, e)]
-
-
-def data_mounts(instance):
-    """(dCache path, mount point) for each experiment the instance mounts."""
-    return [(experiment.data_path, mount_point(experiment)) for experiment in mounted_experiments(instance)]
-
-
-def how_to_mount(instance, mounts):
-    """For each (path, point): what a VM needs to mount it read-only by the facility's method, NFS
-    (source, options) or WebDAV (url and a macaroon for that path alone, expiring with the
-    instance: DataMountError if the door refuses)."""
-    if settings.VISA_DATA_MOUNT_METHOD == "webdav":
-        return [{"path": path, "point": point, "type": "webdav", "url": dcache.url_of(path),
-                 "bearer_token": dcache.request_macaroon(path, instance.expires_at)} for path, point in mounts]
-    return [{"path": path, "point": point, "type": "nfs4", "source": f"{settings.VISA_DCACHE_NFS_SERVER}:{path}",
-             "options": READ_ONLY_NFS_OPTIONS} for path, point in mounts]
-
-
 def _file(path, content, permissions="0600"):
     return {"path": path, "content": content, "permissions": permissions, "owner": "root:root"}
 
 
-def _nfs(mounts):
-    return {"mounts": [[m["source"], m["point"], "nfs4", m["options"], "0", "0"] for m in mounts]}
+def _nfs(entries):
+    return {"mounts": [[m["source"], m["point"], "nfs4", m["options"], "0", "0"] for m in entries]}
 
 
-def _webdav(mounts):
+def _webdav(entries):
     """rclone mounts of dCache's WebDAV door, each with its own read-only macaroon."""
     remotes = configparser.ConfigParser()
     commands = []
-    for number, mount in enumerate(mounts):
+    for number, mount in enumerate(entries):
         name = f"data{number}"
         remotes[name] = {"type": "webdav", "url": mount["url"], "vendor": "other", "bearer_token": mount["bearer_token"]}
         commands += [["mkdir", "-p", mount["point"]],
@@ -84,7 +57,7 @@ def _webdav(mounts):
 
 
 def _agent(instance):
-    """The mount agent (instances/vm_agent.py), its settings with the instance's token, and its unit."""
+    """The mount agent (protocols/mount_agent.py), its settings with the instance's token, and its unit."""
     config = {
         "url": settings.VISA_AGENT_URL.rstrip("/") + reverse("agent-mounts"),
         "token": agent.token_of(instance.uuid),
@@ -93,7 +66,7 @@ def _agent(instance):
     }
     return {
         "write_files": [_file(AGENT_CONFIG_PATH, json.dumps(config)),
-                        _file(AGENT_PATH, (Path(__file__).parent / "vm_agent.py").read_text(), "0755"),
+                        _file(AGENT_PATH, (Path(protocols.__file__).parent / "mount_agent.py").read_text(), "0755"),
                         _file(AGENT_UNIT_PATH, AGENT_UNIT, "0644")],
         "runcmd": [["systemctl", "enable", "--now", "visa-agent.service"]],
     }
@@ -101,8 +74,8 @@ def _agent(instance):
 
 def render(instance) -> str:
     """The user data; with WebDAV it asks dCache for macaroons (DataMountError if it refuses)."""
-    mounts = how_to_mount(instance, data_mounts(instance))
-    data = _webdav(mounts) if settings.VISA_DATA_MOUNT_METHOD == "webdav" else _nfs(mounts)
+    wanted = mounts.how_to_mount(instance, mounts.data_mounts(instance))
+    data = _webdav(wanted) if settings.VISA_DATA_MOUNT_METHOD == "webdav" else _nfs(wanted)
     runs = _agent(instance)
     config = {
         "users": ["default", {"name": instance.owner.username, "shell": "/bin/bash"}],

@@ -1,11 +1,13 @@
-"""Demo data: a user, two open European XFEL datasets, and images and flavours from devcloud's catalogue."""
+"""Demo data: a user, two open European XFEL datasets, and the images and flavours devcloud offers
+(read from its catalogue file: visa imports nothing from devcloud, a separate program)."""
 import datetime
+import json
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from deploy.devcloud import catalogue
 from instances.models import Flavour, Image
 from openaccess.models import Dataset, Experiment
 
@@ -15,6 +17,7 @@ DEMO_IMAGES = {  # description, icon
     "almalinux-desktop": ("A plain desktop with a terminal and the facility's command-line tools", Image.Icon.TERMINAL),
 }
 DEMO_FLAVOURS = ["m1.small", "m1.medium", "m1.large"]
+CATALOGUE = settings.BASE_DIR / "deploy" / "devcloud" / "catalogue.json"
 
 
 class Command(BaseCommand):
@@ -32,16 +35,16 @@ class Command(BaseCommand):
         self.dataset("700001", "Ultrafast x-ray scattering of liquid water",
                      "Time-resolved solution scattering at the FXE instrument after optical excitation.",
                      "FXE", ["x-ray solution scattering"], datetime.date(2017, 10, 2), "FXE")
+        catalogue = json.loads(CATALOGUE.read_text())
         for key, (description, icon) in DEMO_IMAGES.items():
-            image = catalogue.IMAGES[key]
+            image = catalogue["images"][key]
             Image.objects.update_or_create(
-                cloud_id=image.id, defaults={"name": image.name, "description": description, "icon": icon}
+                cloud_id=image["id"], defaults={"name": image["name"], "description": description, "icon": icon}
             )
         for key in DEMO_FLAVOURS:
-            flavour = catalogue.FLAVOURS[key]
-            Flavour.objects.update_or_create(
-                cloud_id=flavour.id, defaults={"name": flavour.name, "cpus": flavour.vcpus, "ram_mb": flavour.ram}
-            )
+            flavour = catalogue["flavours"][key]
+            Flavour.objects.update_or_create(cloud_id=flavour["id"], defaults={
+                "name": flavour["name"], "cpus": flavour["vcpus"], "ram_mb": flavour["ram"]})
         self.stdout.write(f"Demo data ready ({timezone.now():%Y-%m-%d %H:%M}).")
 
     @staticmethod

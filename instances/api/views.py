@@ -1,24 +1,26 @@
 """The REST API for instances: the user's own and those shared with them, launching from
-experiments or DOIs, lifecycle actions, history, and share links. Every change goes through the
-same services as the pages; a state that does not allow an action is a 409."""
-import datetime
-
+experiments or DOIs, lifecycle actions, history, share links, and the user's quota. Every change
+goes through the same services as the pages; a state that does not allow an action is a 409."""
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from openaccess import dois as doi_forms
-from openaccess.models import Dataset, Experiment
-from quotas.services import ApprovalRequired, LaunchRefused
+from instances.lifecycle import expiry, services
+from instances.lifecycle.quota import launch_choices
+from instances.models import Flavour, Image, Instance, ShareToken
+from instances.sharing import links, roles
+from instances.states import IllegalTransition, State
+from quotas.models import Purpose
+from quotas.refusals import ApprovalRequired, LaunchRefused
 from visa.schema import INVALID, ErrorSerializer
 
-from . import expiry, services, sharing
-from .models import Flavour, Image, Instance, InstanceEvent, LifetimeExtension, Role, ShareToken
-from .states import IllegalTransition, State
+from .serializers import (ConflictSerializer, CreatedShareToken, EventSerializer, ExtensionSerializer, FlavourSerializer, ImageSerializer,
+                          InstanceFilter, InstanceSerializer, LaunchSerializer, NewShareTokenSerializer,
+                          QuotaSerializer, RefusalSerializer, ShareTokenSerializer)
 
 
 class Conflict(exceptions.APIException):
@@ -27,7 +29,7 @@ class Conflict(exceptions.APIException):
 
 
 def visible_instances(user):
-    return sharing.instances_of(user).select_related("owner").prefetch_related("experiments")
+    return roles.instances_of(user).select_related("owner").prefetch_related("experiments")
 
 
 def owned_instance(request, uuid, verb):
@@ -37,135 +39,6 @@ def owned_instance(request, uuid, verb):
         raise exceptions.PermissionDenied(f"Only the owner of this instance may {verb} it.")
     return instance
 
-
-# Serializers -------------------------------------------------------------------------------------
-
-class InstanceSerializer(serializers.ModelSerializer):
-    owner = serializers.CharField(source="owner.username", read_only=True)
-    role = serializers.SerializerMethodField(help_text="Yours on this instance: owner, user, guest or support")
-    url = serializers.SerializerMethodField(help_text="Its page, with the desktop")
-
-    class Meta:
-        model = Instance
-        fields = ["uuid", "name", "owner", "role", "state", "state_reason", "image", "flavour", "experiments",
-                  "purpose", "created_at", "expires_at", "last_activity_at", "url"]
-
-    def get_role(self, instance) -> str:
-        user = self.context["request"].user
-        return Role.OWNER if instance.owner_id == user.pk else getattr(instance, "member_role", None) or ""
-
-    def get_url(self, instance) -> str:
-        return self.context["request"].build_absolute_uri(reverse("instance", args=[instance.uuid]))
-
-
-class LaunchSerializer(serializers.Serializer):
-    """What to launch: experiments by id, by DOI, or both (their data is mounted), or no data."""
-
-    experiments = serializers.PrimaryKeyRelatedField(queryset=Experiment.objects.all(), many=True, required=False)
-    dois = serializers.ListField(child=serializers.CharField(max_length=300), required=False,
-                                 help_text="DOIs as portals link them: bare, doi:-prefixed or doi.org URLs")
-    image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.filter(enabled=True))
-    flavour = serializers.PrimaryKeyRelatedField(queryset=Flavour.objects.filter(enabled=True))
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-
-    def validate_dois(self, raw_dois):
-        experiments = []
-        for raw in raw_dois:
-            try:
-                doi = doi_forms.normalise(raw)
-            except doi_forms.MalformedDOI as error:
-                raise serializers.ValidationError(str(error)) from None
-            dataset = Dataset.objects.select_related("experiment").filter(doi=doi).first()
-            if dataset is None:
-                raise serializers.ValidationError(f"No dataset with the DOI {doi} is registered here.")
-            experiments.append(dataset.experiment)
-        return experiments
-
-    def validate(self, data):
-        named = [*data.pop("experiments", []), *data.pop("dois", [])]
-        return {**data, "experiments": list(dict.fromkeys(named))}  # each once, in the order given
-
-
-class RefusalSerializer(serializers.Serializer):
-    """quotas.LaunchRefused.as_dict(): what was refused and what to do."""
-
-    code = serializers.ChoiceField(choices=["quota_exceeded", "approval_required", "cloud_full", "refused"],
-                                   required=False, help_text="Absent when the refusal is not the quota's")
-    detail = serializers.CharField()
-    resource = serializers.CharField(required=False, help_text="instances, vcpus, ram_gb, flavour, image, cloud_…")
-    used = serializers.FloatField(required=False)
-    limit = serializers.FloatField(required=False)
-    requested = serializers.JSONField(required=False)
-    purpose = serializers.CharField(required=False)
-    quota = serializers.CharField(required=False, help_text="Which quota applies")
-    allowed = serializers.ListField(child=serializers.CharField(), required=False)
-    state = serializers.CharField(required=False, allow_null=True, help_text="Of the approval request")
-
-
-class ConflictSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    state = serializers.ChoiceField(choices=State.choices, help_text="The instance's state now")
-
-
-class InstanceFilter(serializers.Serializer):
-    state = serializers.MultipleChoiceField(choices=State.choices, required=False)
-    experiment = serializers.IntegerField(min_value=1, required=False)
-
-
-class EventSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = InstanceEvent
-        fields = ["at", "from_state", "to_state", "actor", "reason"]
-
-
-class ExtensionSerializer(serializers.ModelSerializer):
-    days = serializers.IntegerField(min_value=1, max_value=expiry.MAX_EXTENSION_DAYS)
-
-    class Meta:
-        model = LifetimeExtension
-        fields = ["days", "reason", "decision", "requested_at", "decided_at"]
-        read_only_fields = ["decision", "requested_at", "decided_at"]
-
-
-ACCESS = {"view-only": Role.GUEST, "interactive": Role.USER}
-
-
-class ShareTokenSerializer(serializers.ModelSerializer):
-    access = serializers.SerializerMethodField()
-    problem = serializers.SerializerMethodField(help_text="Why it admits nobody now; empty while it may be used")
-
-    class Meta:
-        model = ShareToken
-        fields = ["id", "label", "access", "email", "uses", "max_uses", "expires_at", "created_at", "revoked_at",
-                  "problem"]
-
-    def get_access(self, token) -> str:
-        return "view-only" if token.view_only else "interactive"
-
-    def get_problem(self, token) -> str:
-        return token.problem()
-
-
-class NewShareTokenSerializer(serializers.Serializer):
-    access = serializers.ChoiceField(choices=list(ACCESS))
-    hours = serializers.FloatField(default=24, min_value=0.01, max_value=sharing.MAX_LINK_HOURS,
-                                   help_text="It expires after this many hours")
-    max_uses = serializers.IntegerField(min_value=1, max_value=sharing.MAX_LINK_USES, required=False, allow_null=True,
-                                        help_text="Empty: unlimited")
-    email = serializers.EmailField(required=False, allow_blank=True,
-                                   help_text="An invitation that only this person may use, once")
-    label = serializers.CharField(max_length=100, required=False, allow_blank=True)
-
-
-CreatedShareToken = inline_serializer("CreatedShareToken", {
-    "secret": serializers.CharField(help_text="Shown in this answer only"),
-    "url": serializers.URLField(help_text="The link to send: /join/<secret>"),
-    "emailed": serializers.BooleanField(help_text="An invitation whose link was e-mailed to its address"),
-    "token": ShareTokenSerializer(),
-})
-
-
-# Views -------------------------------------------------------------------------------------------
 
 NOT_YOURS = {403: ErrorSerializer, 404: ErrorSerializer}
 ACTED = {202: InstanceSerializer, 409: ConflictSerializer, **NOT_YOURS}
@@ -298,14 +171,12 @@ class ShareTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         instance = self.instance()
         asked = NewShareTokenSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
-        data = asked.validated_data
-        token, secret = sharing.create_token(
-            instance, request.user, ACCESS[data["access"]], label=data.get("label", "").strip(),
-            expires_at=timezone.now() + datetime.timedelta(hours=data["hours"]),
-            max_uses=data.get("max_uses"), email=data.get("email", "").strip(),
-        )
+        try:
+            token, secret = links.create_link(instance, request.user, **asked.validated_data)
+        except links.InvalidLink as error:
+            raise exceptions.ValidationError({field: [why] for field, why in error.errors.items()}) from None
         url = request.build_absolute_uri(reverse("join", args=[secret]))
-        emailed = sharing.email_invitation(token, url) if token.email else False
+        emailed = links.email_invitation(token, url) if token.email else False
         return Response({"secret": secret, "url": url, "emailed": emailed, "token": ShareTokenSerializer(token).data},
                         status=status.HTTP_201_CREATED)
 
@@ -314,21 +185,9 @@ class ShareTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def revoke(self, request, uuid, pk):
         token = self.get_object()
-        sharing.revoke(token)
+        links.revoke(token)
         token.refresh_from_db()
         return Response(ShareTokenSerializer(token).data)
-
-
-class ImageSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Image
-        fields = ["id", "name", "description"]
-
-
-class FlavourSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Flavour
-        fields = ["id", "name", "cpus", "ram_mb", "lifetime"]
 
 
 @extend_schema_view(list=extend_schema(summary="The desktop environments one may launch"),
@@ -345,3 +204,15 @@ class FlavourViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_converter = "int"
     queryset = Flavour.objects.filter(enabled=True).order_by("cpus", "ram_mb")
     serializer_class = FlavourSerializer
+
+
+class MyQuota(APIView):
+    @extend_schema(
+        summary="Your quotas and what you use of them",
+        description="`member`: launches with data of experiments you are a member of; `open`: open data only, "
+                    "or no data. Usage counts your instances that are not deleted or failed.",
+        responses={200: inline_serializer("MyQuota", {purpose: QuotaSerializer() for purpose in Purpose.values})},
+    )
+    def get(self, request):
+        return Response({purpose: QuotaSerializer(launch_choices(request.user, purpose)).data
+                         for purpose in Purpose.values})

@@ -16,18 +16,19 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from . import cloud, sharing
-from .lifecycle import TRANSIENT
-from .models import Instance
+from instances import queue
+from instances.cloud import driver as cloud
+from instances.models import Instance
+from instances.sharing import sessions
+from instances.states import RESTING, TRANSIENT, WITH_SERVER, State
+
+from . import reasons
 from .services import transition
-from .states import State
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x76697361  # "visa"
 RECONCILER = "reconciler"
-# States in which the instance has (or is about to have) a server.
-WITH_SERVER = [State.ACTIVE, State.STOPPED, *TRANSIENT]
-RESTING = {"ACTIVE": State.ACTIVE, "SHUTOFF": State.STOPPED}
+BY_SERVER_STATUS = {"ACTIVE": State.ACTIVE, "SHUTOFF": State.STOPPED}  # the resting state a server shows
 
 
 def reconcile():
@@ -35,7 +36,7 @@ def reconcile():
         if not mine:
             log.info("reconcile: another run is under way")
             return
-        lost = sharing.end_lost_sessions()  # before the cloud, which may not answer
+        lost = sessions.end_lost_sessions()  # before the cloud, which may not answer
         if lost:
             log.info("reconcile: ended %d desktop sessions of a process that died", lost)
         listed_at = timezone.now()
@@ -71,7 +72,7 @@ def _exclusive():
 
 
 def _cloud_unreachable(error, listed_at):
-    reason = f"The cloud does not answer ({type(error).__name__}); visa checks again shortly."
+    reason = reasons.cloud_silent(error)
     for instance in Instance.objects.filter(state__in=WITH_SERVER, state_changed_at__lt=listed_at).exclude(
         state=State.PENDING
     ):
@@ -93,16 +94,16 @@ def _check(instance, server):
     if instance.state == State.UNKNOWN:
         _recover(instance, server)
     elif server is None and instance.state in (State.ACTIVE, State.STOPPED, State.STOPPING, State.REBOOTING):
-        transition(instance, State.ERROR, RECONCILER, "Its virtual machine disappeared from the cloud.",
+        transition(instance, State.ERROR, RECONCILER, reasons.VM_DISAPPEARED,
                    only_from=[instance.state])
-    elif server is not None and server.status == "ERROR" and instance.state in (State.ACTIVE, State.STOPPED):
-        transition(instance, State.ERROR, RECONCILER, f"The virtual machine failed: {cloud.fault_of(server)}",
+    elif server is not None and server.status == "ERROR" and instance.state in RESTING:
+        transition(instance, State.ERROR, RECONCILER, reasons.vm_failed(cloud.fault_of(server)),
                    only_from=[instance.state])
-    elif server is not None and instance.state in (State.ACTIVE, State.STOPPED) \
-            and RESTING.get(server.status, instance.state) != instance.state:
+    elif server is not None and instance.state in RESTING \
+            and BY_SERVER_STATUS.get(server.status, instance.state) != instance.state:
         # Someone stopped or started the server in the cloud itself (an operator, the host): adopt it.
         how = "stopped" if server.status == "SHUTOFF" else "started"
-        transition(instance, RESTING[server.status], RECONCILER, f"The virtual machine was {how} outside visa.",
+        transition(instance, BY_SERVER_STATUS[server.status], RECONCILER, f"The virtual machine was {how} outside visa.",
                    only_from=[instance.state])
 
 
@@ -114,13 +115,13 @@ def _recover(instance, server):
         transition(instance, previous, RECONCILER, "the cloud answers again", only_from=[State.UNKNOWN])
         _drive(instance)
     elif server is None:
-        transition(instance, State.ERROR, RECONCILER, "Its virtual machine disappeared from the cloud.",
+        transition(instance, State.ERROR, RECONCILER, reasons.VM_DISAPPEARED,
                    only_from=[State.UNKNOWN])
     elif server.status == "ERROR":
-        transition(instance, State.ERROR, RECONCILER, f"The virtual machine failed: {cloud.fault_of(server)}",
+        transition(instance, State.ERROR, RECONCILER, reasons.vm_failed(cloud.fault_of(server)),
                    only_from=[State.UNKNOWN])
-    elif server.status in RESTING:
-        transition(instance, RESTING[server.status], RECONCILER, "the cloud answers again",
+    elif server.status in BY_SERVER_STATUS:
+        transition(instance, BY_SERVER_STATUS[server.status], RECONCILER, "the cloud answers again",
                    only_from=[State.UNKNOWN])
 
 
@@ -133,7 +134,5 @@ def _drive_stuck():
 
 
 def _drive(instance):
-    from .tasks import advance
-
     Instance.objects.filter(pk=instance.pk).update(updated_at=timezone.now())  # not again next run
-    advance.delay(instance.pk)
+    queue.advance(instance.pk)

@@ -12,13 +12,13 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from instances.models import Instance, LifetimeExtension
+from instances.states import LIVE, RESTING, IllegalTransition
+
 from . import services
-from .models import Instance, LifetimeExtension
-from .states import LIVE, IllegalTransition, State
 
 log = logging.getLogger(__name__)
 EXPIRY = "expiry"
-EXPIRING = [State.ACTIVE, State.STOPPED]
 MAX_EXTENSION_DAYS = 90  # what an owner may ask for at once
 
 
@@ -29,7 +29,7 @@ def hours(value):
 def expire(now=None):
     now = now or timezone.now()
     inactivity = hours(settings.VISA_INACTIVITY_HOURS)
-    instances = Instance.objects.filter(state__in=EXPIRING).select_related("owner")
+    instances = Instance.objects.filter(state__in=RESTING).select_related("owner")
     for instance in instances.filter(expires_at__lte=now):
         _delete(instance, "Its lifetime ended.")
     for instance in instances.filter(last_activity_at__lte=now - inactivity):
@@ -111,6 +111,6 @@ def expiring_soon(within):
     """Instances that end (lifetime or inactivity) within `within`, for operators."""
     now = timezone.now()
     idle_before = now - hours(settings.VISA_INACTIVITY_HOURS) + within
-    return Instance.objects.filter(state__in=EXPIRING).filter(
+    return Instance.objects.filter(state__in=RESTING).filter(
         Q(expires_at__lte=now + within) | Q(last_activity_at__lte=idle_before)
     )

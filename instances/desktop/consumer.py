@@ -1,6 +1,7 @@
 """The desktop proxy: noVNC in the browser <-> WebSocket <-> this consumer <-> TCP <-> the VM.
 
-Every connection is authorised (`sharing.desktop_access`): the owner, members and guests admitted
+Every connection is authorised (`sharing.access.desktop_access`): the owner, members and guests
+admitted
 by a share link. The consumer authenticates to the VM's VNC server itself as a shared client and
 offers the browser security type None, so the VM's VNC secret never reaches a browser. Bytes from
 the VM are relayed chunk by chunk as the socket gives them, untouched (`vmlink`); the browser's
@@ -16,8 +17,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from . import live, rfb, services, sharing, views
-from .models import Instance
+from instances.lifecycle import services
+from instances.models import Role
+from instances.sharing import roles, sessions
+from instances.sharing.access import Refused, desktop_access
+from protocols import rfb
+
 from .vmlink import VmLink
 
 log = logging.getLogger(__name__)
@@ -33,7 +38,7 @@ PENDING = set()  # owner_gone tasks, which outlive the connection that started t
 
 async def owner_gone(instance_id):
     await asyncio.sleep(settings.VISA_OWNER_GRACE)
-    await database_sync_to_async(sharing.owner_left)(instance_id)
+    await database_sync_to_async(sessions.owner_left)(instance_id)
 
 
 class DesktopConsumer(AsyncWebsocketConsumer):
@@ -50,9 +55,9 @@ class DesktopConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         try:
-            self.access = await database_sync_to_async(sharing.desktop_access)(
+            self.access = await database_sync_to_async(desktop_access)(
                 self.scope["user"], self.scope.get("session"), self.scope["url_route"]["kwargs"]["uuid"])
-        except sharing.Refused as refusal:
+        except Refused as refusal:
             log.info("desktop refused to %s: %s", self.scope["user"], refusal)
             await self.close(code=CLOSE_FORBIDDEN)  # before accept: HTTP 403
             return
@@ -70,9 +75,9 @@ class DesktopConsumer(AsyncWebsocketConsumer):
         subprotocol = "binary" if "binary" in self.scope.get("subprotocols", []) else None
         await self.accept(subprotocol)
         self.room_locked = instance.room_locked
-        self.session_id = await database_sync_to_async(sharing.open_session)(self.access, self.channel_name)
+        self.session_id = await database_sync_to_async(sessions.open_session)(self.access, self.channel_name)
         self.heartbeat = asyncio.create_task(self.beat())
-        await self.channel_layer.group_add(sharing.instance_group(instance.uuid), self.channel_name)
+        await self.channel_layer.group_add(sessions.instance_group(instance.uuid), self.channel_name)
         await self.record_activity()
         self.handshake = rfb.BrowserHandshake()
         self.messages = rfb.ClientMessages()
@@ -89,7 +94,7 @@ class DesktopConsumer(AsyncWebsocketConsumer):
 
     @property
     def controls(self):
-        return sharing.may_control(self.access.role, self.room_locked)
+        return roles.may_control(self.access.role, self.room_locked)
 
     async def receive(self, text_data=None, bytes_data=None):
         if not bytes_data:
@@ -126,15 +131,15 @@ class DesktopConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_DESKTOP_UNAVAILABLE, reason="The desktop closed the connection.")
 
     async def beat(self):
-        """Tell the database this connection is alive (`sharing.end_lost_sessions`)."""
+        """Tell the database this connection is alive (`sessions.end_lost_sessions`)."""
         while True:
             await asyncio.sleep(settings.VISA_SESSION_HEARTBEAT)
             try:
-                await database_sync_to_async(sharing.session_alive)(self.session_id)
+                await database_sync_to_async(sessions.session_alive)(self.session_id)
             except DatabaseError as error:  # the next beat may get through; three missed end the session
                 log.warning("desktop session %s: heartbeat not recorded: %s", self.session_id, error)
 
-    # Control messages from sharing.py, over the channel layer.
+    # Control messages from instances.sharing, over the channel layer.
 
     async def desktop_close(self, message):
         await self.close(code=CLOSE_REMOVED, reason=message["reason"])
@@ -143,7 +148,7 @@ class DesktopConsumer(AsyncWebsocketConsumer):
         self.room_locked = message["locked"]
 
     async def desktop_owner_left(self, message):
-        if self.access.role != sharing.Role.OWNER:
+        if self.access.role != Role.OWNER:
             await self.close(code=CLOSE_REMOVED, reason="The owner left the desktop.")
 
     async def disconnect(self, code):
@@ -153,74 +158,9 @@ class DesktopConsumer(AsyncWebsocketConsumer):
             self.vm.close()
         if self.session_id is not None:
             self.heartbeat.cancel()
-            await self.channel_layer.group_discard(sharing.instance_group(self.access.instance.uuid),
+            await self.channel_layer.group_discard(sessions.instance_group(self.access.instance.uuid),
                                                    self.channel_name)
-            if await database_sync_to_async(sharing.close_session)(self.session_id):
+            if await database_sync_to_async(sessions.close_session)(self.session_id):
                 grace = asyncio.create_task(owner_gone(self.access.instance.pk))
                 PENDING.add(grace)  # the loop keeps only weak references to tasks
                 grace.add_done_callback(PENDING.discard)
-
-
-class LiveConsumer(AsyncWebsocketConsumer):
-    """Keeps a page current (`instances.live`): at /ws/live the home page's instances, at
-    /ws/instances/<uuid>/live one instance's page. Each change is pushed as the page's re-rendered
-    live fragment, which the htmx ws extension swaps in by id."""
-
-    poller = None
-
-    async def connect(self):
-        self.uuid = self.scope["url_route"]["kwargs"].get("uuid")
-        group = await database_sync_to_async(self.group)()
-        if group is None:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups.append(group)  # left again on disconnect by the base class
-        await self.accept()
-        # The page may have missed a change between its rendering and now (or while it was
-        # reconnecting): start from the present.
-        await self.push()
-        if live.polls():
-            self.poller = asyncio.create_task(self.poll())
-
-    def group(self):
-        """The group this page listens on, or None if the visitor may not see it."""
-        user = self.scope["user"]
-        if self.uuid is None:
-            return live.user_group(user.pk) if user.is_authenticated else None
-        instance = Instance.objects.filter(uuid=self.uuid).first()
-        if instance is None:
-            return None
-        if sharing.page_role(user, self.scope.get("session"), instance) or user.is_staff:
-            return live.instance_group(self.uuid)
-        return None
-
-    async def receive(self, text_data=None, bytes_data=None):
-        """A page pings to time the round trip (its connection quality)."""
-        if text_data == "ping":
-            await self.send(text_data="pong")
-
-    async def instance_changed(self, event):
-        await self.push()
-
-    async def push(self):
-        await self.send(text_data=await database_sync_to_async(self.fragment)())
-
-    def fragment(self):
-        if self.uuid is None:
-            return views.home_fragment(self.scope["user"])
-        return views.instance_fragment(self.scope["user"], self.scope.get("session"), self.uuid)
-
-    async def poll(self):
-        signature = database_sync_to_async(live.signature)
-        seen = await signature(self.scope["user"], self.uuid)
-        while True:
-            await asyncio.sleep(live.LIVE_POLL_SECONDS)
-            now = await signature(self.scope["user"], self.uuid)
-            if now != seen:
-                seen = now
-                await self.push()
-
-    async def disconnect(self, code):
-        if self.poller:
-            self.poller.cancel()

@@ -1,0 +1,117 @@
+"""Quotas at launch: what a user's live instances use, reserve() inside the launching transaction,
+the cloud's own room, and what a launch page offers. The limits and their wording are the quotas
+app's; counting instances is this app's, since quotas sits below it.
+
+Usage is not stored apart: it is the user's live instances (states.LIVE), so the Instance row a
+launch commits is the record of its usage, and the state change that ends it (DELETED, or ERROR
+when a build fails) releases it.
+"""
+import logging
+
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
+
+from instances.cloud import driver as cloud
+from instances.models import Flavour, Image, Instance
+from quotas import approval, limits
+from quotas.limits import Usage
+from quotas.models import ApprovalRequest
+from quotas.refusals import CloudFull
+
+log = logging.getLogger(__name__)
+CLOUD_RESOURCES = {"instances": "instances", "cores": "vCPUs", "ram_mb": "MB of memory"}
+SUMS = {"instances": Count("pk"), "vcpus": Coalesce(Sum("flavour__cpus"), 0),
+        "ram_mb": Coalesce(Sum("flavour__ram_mb"), 0)}
+
+
+def usage(user, purpose) -> Usage:
+    return Usage(**Instance.objects.live().filter(owner=user, purpose=purpose).aggregate(**SUMS))
+
+
+def reserve(user, flavour, image, purpose) -> limits.Limits:
+    """Check that `user` may launch one more instance of `flavour` and `image` for `purpose`, and
+    that the cloud has room for it; return the limits that apply (for its lifetime).
+
+    Call it inside the transaction that creates the Instance: the lock taken here holds until
+    that instance is committed, so concurrent launches cannot pass a limit together.
+    """
+    limits.lock(user)
+    applying = limits.limits_for(user, purpose)
+    limits.check(user, applying, usage(user, purpose), flavour, image)
+    _check_cloud(flavour)
+    return applying
+
+
+def _check_cloud(flavour):
+    """Refuse, before anything is recorded, a launch the cloud's own limits (Nova's) cannot hold.
+    Launches recorded here but not yet on the cloud (no server yet) count as in use. Two users can
+    still pass this together for the last place; the cloud then refuses one build, which ends in
+    ERROR with the reason and releases its usage."""
+    try:
+        room = cloud.limits(cloud.connect())
+    except cloud.ERRORS as error:
+        log.warning("cloud limits: %s", error)
+        if cloud.transient(error) == cloud.UNREACHABLE:
+            raise CloudFull("The cloud did not answer: try again in a few minutes.", resource="cloud") from None
+        return  # it answered but failed this once: the build retries its own calls and says why it fails
+    waiting = Instance.objects.live().filter(server_id="").aggregate(**SUMS)
+    needed = {
+        "instances": (waiting["instances"], 1),
+        "cores": (waiting["vcpus"], flavour.cpus),
+        "ram_mb": (waiting["ram_mb"], flavour.ram_mb),
+    }
+    for resource, (pending, wanted) in needed.items():
+        used, maximum = room[resource]
+        if maximum >= 0 and used + pending + wanted > maximum:
+            raise CloudFull(
+                f"The cloud is full: {used + pending} of {maximum} {CLOUD_RESOURCES[resource]} are in use. "
+                "Try again later, or choose a smaller size.",
+                resource=f"cloud_{resource}", used=used + pending, limit=maximum, requested=wanted,
+            )
+
+
+def launch_choices(user, purpose):
+    """What a launch page offers this user: the limits, current usage, every enabled environment
+    and size with why the quota does not allow it (`environments`, `sizes`: (item, reason) pairs,
+    reason "" when allowed), what to preselect (`chosen`: the first environment allowed and the
+    smallest size that fits, as form values), why no launch fits at all (`full`), and whether an
+    operator's approval is still missing."""
+    applying, used = limits.limits_for(user, purpose), usage(user, purpose)
+    images = Image.objects.filter(enabled=True)
+    flavours = Flavour.objects.filter(enabled=True).order_by("cpus", "ram_mb", "pk")  # smallest first
+    last = approval.approval(user) if applying.needs_approval else None
+    environments = [(image, "" if applying.image_ids is None or image.pk in applying.image_ids
+                     else "not allowed by your quota") for image in images]
+    sizes = [(flavour, limits.unfit(flavour, applying, used)) for flavour in flavours]
+    return {
+        "limits": applying,
+        "usage": used,
+        "environments": environments,
+        "sizes": sizes,
+        "chosen": {"image": next((str(image.pk) for image, why in environments if not why), ""),
+                   "flavour": next((str(flavour.pk) for flavour, why in sizes if not why), "")},
+        "full": limits.no_more_instances(applying, used) if used.instances >= applying.instances else "",
+        "needs_approval": applying.needs_approval
+        and (last is None or last.state != ApprovalRequest.State.ACCEPTED),
+        "approval": last,
+    }
+
+
+def usage_of_quotas(quotas) -> dict:
+    """Current usage beside each quota (quotas' admin): a user's own; a group's members' together;
+    everyone's for the default. Three queries for any number of quotas."""
+    live = Instance.objects.live().order_by()
+    by_user = {(row.pop("owner"), row.pop("purpose")): Usage(**row) for row in live.filter(
+        owner__in=[q.user_id for q in quotas if q.user_id]).values("owner", "purpose").annotate(**SUMS)}
+    by_group = {(row.pop("owner__groups"), row.pop("purpose")): Usage(**row) for row in live.filter(
+        owner__groups__in=[q.group_id for q in quotas if q.group_id]).values("owner__groups", "purpose").annotate(**SUMS)}
+    overall = {row.pop("purpose"): Usage(**row) for row in live.values("purpose").annotate(**SUMS)}
+    found = {}
+    for q in quotas:
+        if q.user_id:
+            found[q.pk] = by_user.get((q.user_id, q.purpose), Usage())
+        elif q.group_id:
+            found[q.pk] = by_group.get((q.group_id, q.purpose), Usage())
+        else:
+            found[q.pk] = overall.get(q.purpose, Usage())
+    return found

@@ -1,0 +1,102 @@
+"""The access decision for a desktop: who a connection or a page visitor is (a member's role, or
+a guest admitted by a link), refused with a reason a person can read; and taking it away (kick)."""
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+
+from instances.models import DesktopSession, Instance, InstanceMember, Role, ShareToken
+from instances.states import State
+from openaccess.policy import can_read, is_open
+
+from . import sessions
+from .roles import role_of
+
+GUEST_SESSION_KEY = "visa_guest_tokens"  # {instance uuid: token id} for guests without an account
+
+
+class Refused(Exception):
+    """A token or a request that admits nobody, with the reason a person can read."""
+
+
+class SignInRequired(Refused):
+    pass
+
+
+@dataclass
+class Access:
+    """Who a desktop connection is: what the proxy needs to admit, label and control it."""
+
+    instance: Instance
+    role: str
+    name: str
+    user_id: int | None = None
+    token_id: int | None = None  # set for guests without an account: revoking the token ends it
+    session_key: str = ""  # theirs, so that a kick can end their access
+
+
+def desktop_access(user, session, uuid):
+    """Access to the desktop of the ACTIVE instance `uuid` for this user (or anonymous session),
+    or raise Refused."""
+    instance = Instance.objects.select_related("image").filter(uuid=uuid, state=State.ACTIVE).first()
+    if instance is None:
+        raise Refused("There is no running desktop here.")
+    role = role_of(instance, user)
+    if role in (Role.USER, Role.GUEST):
+        check_data(user, instance)
+    if role is not None:
+        access = Access(instance, role, user.get_full_name() or user.username, user_id=user.pk)
+    else:
+        token = _guest_token(session, instance)
+        if token is None:
+            raise Refused("You have no access to this desktop.")
+        access = Access(instance, Role.GUEST, "Guest", token_id=token.pk, session_key=session.session_key)
+    if role != Role.OWNER and settings.VISA_OWNER_LEAVES == "disconnect" and not sessions.owner_connected(instance):
+        raise Refused("The owner is not connected to this desktop.")
+    return access
+
+
+def _guest_token(session, instance):
+    """The still valid token that admitted this anonymous session to the instance, if any."""
+    token_id = (session or {}).get(GUEST_SESSION_KEY, {}).get(str(instance.uuid))
+    token = ShareToken.objects.filter(pk=token_id, instance=instance, revoked_at=None).first()
+    return token if token and settings.VISA_OPEN_DATA_GUESTS else None
+
+
+def page_role(user, session, instance):
+    """The visitor's role on the instance's page: a member's, a link guest's (GUEST), or None."""
+    return role_of(instance, user) or (Role.GUEST if _guest_token(session, instance) else None)
+
+
+def check_data(user, instance):
+    """A collaborator sees the desktop's data: refuse one who may not read all of it (the policy
+    in openaccess decides; a membership may have ended or an embargo come back)."""
+    closed = [e.proposal_id for e in instance.experiments.all() if not can_read(user, e)]
+    if closed:
+        raise Refused(f"This desktop shows data you may not read (proposal {', '.join(closed)}).")
+
+
+def only_open_data(instance):
+    experiments = list(instance.experiments.all())
+    return bool(experiments) and all(is_open(e) for e in experiments)
+
+
+def kick(session):
+    """Disconnect one person from the desktop; they also lose access (a link may admit them again)."""
+    connections = DesktopSession.objects.filter(instance=session.instance_id)
+    if session.user_id is None:
+        connections = connections.filter(pk=session.pk)
+        _forget_guest(session)
+    else:
+        connections = connections.filter(user=session.user_id)
+        InstanceMember.objects.filter(instance=session.instance_id, user=session.user_id).delete()
+    sessions.close_channels(sessions.live_channels(connections), "The owner disconnected you from this desktop.")
+
+
+def _forget_guest(desktop_session):
+    """Take the link's admission out of a guest's own (server-side) session."""
+    guest_session = import_module(settings.SESSION_ENGINE).SessionStore(desktop_session.session_key)
+    admitted = guest_session.get(GUEST_SESSION_KEY, {})
+    if admitted.pop(str(desktop_session.instance.uuid), None) is not None:
+        guest_session[GUEST_SESSION_KEY] = admitted
+        guest_session.save()

@@ -5,9 +5,18 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 
 from .lifecycle import expiry, services
+from .models import (
+    AccessRequest,
+    DesktopSession,
+    Flavour,
+    Image,
+    Instance,
+    InstanceEvent,
+    InstanceMember,
+    LifetimeExtension,
+    ShareToken,
+)
 from .sharing import links
-from .models import (AccessRequest, DesktopSession, Flavour, Image, Instance, InstanceEvent, InstanceMember,
-                     LifetimeExtension, ShareToken)
 from .states import IllegalTransition
 
 

@@ -1,6 +1,5 @@
 """The portal form of the entry point, /instances/new?dois=A,B&proposals=P, as search portals
 generate it: which experiments the DOIs and proposals name, and why any of them is left out."""
-from . import dois
 from .models import Experiment
 from .policy import can_read
 

@@ -44,7 +44,7 @@ def make_instance(owner, experiments=(), state="ACTIVE"):
     """An instance row only (no server), with the experiments attached, expiring in 14 days."""
     image, flavour = demo_image_and_flavour()
     instance = Instance.objects.create(owner=owner, image=image, flavour=flavour, name="t", state=state,
-                                       expires_at=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=14))
+                                       expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=14))
     instance.experiments.set(experiments)
     return instance
 

@@ -3,8 +3,8 @@ without a reload, stops and deletes through the cards' buttons, and shows what i
 user and the quota in use. Screenshots go to test-output/screenshots/home-*.png."""
 import re
 
-from instances.tasks import capture_thumbnail
 from instances.models import Instance, InstanceMember, Role
+from instances.tasks import capture_thumbnail
 from tests.a11y import assert_accessible
 from tests.factories import make_user
 from tests.instances.test_home import make_instance

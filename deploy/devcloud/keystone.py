@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .web import HttpError, Reply, Routes, unauthorized
 
@@ -66,7 +66,7 @@ def _names(reference, id, name):
 
 
 def _timestamp(seconds):
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _version(base_url):

@@ -18,9 +18,21 @@ from quotas.models import Purpose
 from quotas.refusals import ApprovalRequired, LaunchRefused
 from visa.schema import INVALID, ErrorSerializer
 
-from .serializers import (ConflictSerializer, CreatedShareToken, EventSerializer, ExtensionSerializer, FlavourSerializer, ImageSerializer,
-                          InstanceFilter, InstanceSerializer, LaunchSerializer, NewShareTokenSerializer,
-                          QuotaSerializer, RefusalSerializer, ShareTokenSerializer)
+from .serializers import (
+    ConflictSerializer,
+    CreatedShareToken,
+    EventSerializer,
+    ExtensionSerializer,
+    FlavourSerializer,
+    ImageSerializer,
+    InstanceFilter,
+    InstanceSerializer,
+    LaunchSerializer,
+    NewShareTokenSerializer,
+    QuotaSerializer,
+    RefusalSerializer,
+    ShareTokenSerializer,
+)
 
 
 class Conflict(exceptions.APIException):

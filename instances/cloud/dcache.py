@@ -18,7 +18,7 @@ def url_of(path):
 
 def request_macaroon(path, until):
     """A read-only macaroon for `path`, valid until `until` (the instance's expiry)."""
-    seconds = max(60, int((until - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
+    seconds = max(60, int((until - datetime.datetime.now(datetime.UTC)).total_seconds()))
     try:
         answer = requests.post(
             url_of(path),

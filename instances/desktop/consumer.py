@@ -68,7 +68,7 @@ class DesktopConsumer(AsyncWebsocketConsumer):
             self.server_init = await asyncio.wait_for(
                 rfb.authenticate_to_server(self.vm, self.vm, instance.vnc_secret), VM_CONNECT_TIMEOUT
             )
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, rfb.RFBError) as error:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, rfb.RFBError) as error:
             log.warning("desktop of %s unavailable: %s", instance.uuid, error)
             await self.close(code=CLOSE_DESKTOP_UNAVAILABLE)
             return

@@ -94,7 +94,7 @@ def capture(instance_pk):
         return False
     try:
         jpeg = picture(instance.address, instance.image.vnc_port, instance.vnc_secret)
-    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, rfb.RFBError, ValueError) as error:
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, rfb.RFBError, ValueError) as error:
         log.info("no thumbnail of %s: %s", instance.uuid, error or type(error).__name__)
         return False
     with transaction.atomic():  # kept only while still ACTIVE: a deleted desktop's picture goes with it

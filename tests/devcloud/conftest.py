@@ -1,8 +1,8 @@
 import pytest
 
 from deploy.devcloud import catalogue
-from tests.rfbclient import RfbClient
 from deploy.devcloud.testing import start_devcloud, vnc_user_data
+from tests.rfbclient import RfbClient
 
 PASSWORD = "s3cret-pw"
 

@@ -1,10 +1,11 @@
 """Where devcloud's servers find their VNC password: the cloud-config visa sends as user data."""
 import base64
+
 import pytest
 
 from deploy.devcloud.cloud import desktop_notice
-from deploy.devcloud.testing import vnc_user_data
 from deploy.devcloud.dcache import Door
+from deploy.devcloud.testing import vnc_user_data
 from deploy.devcloud.userdata import agent_config, mounts, vnc_password
 
 

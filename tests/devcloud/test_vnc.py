@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from tests.rfbclient import NOVNC_PIXEL_FORMAT, SecurityFailure
 from deploy.devcloud.testing import listening
+from tests.rfbclient import NOVNC_PIXEL_FORMAT, SecurityFailure
 
 
 def colours(pixels):

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from deploy.devcloud import xvnc
-from tests.rfbclient import SecurityFailure
 from deploy.devcloud.testing import start_devcloud
+from tests.rfbclient import SecurityFailure
 
 pytestmark = pytest.mark.skipif(not xvnc.available(), reason="TigerVNC's Xvnc is not installed")
 

@@ -6,8 +6,8 @@ import time
 
 from instances.models import Instance
 from tests.a11y import assert_accessible
-from tests.factories import make_experiment, make_user
 from tests.conftest import open_page
+from tests.factories import make_experiment, make_user
 from tests.test_browser import sign_in
 from tests.web import WebUser
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 from PIL import Image as Picture
 
 from instances.desktop import thumbnails
-from protocols import rfb
 from instances.models import DesktopSession, Image, Instance, InstanceMember, Role, Thumbnail
 from instances.tasks import refresh_thumbnails
+from protocols import rfb
 from tests.factories import demo_image_and_flavour, make_user
 from tests.rfbclient import non_blank
 from tests.web import WebUser

@@ -9,9 +9,9 @@ import pytest
 from instances.models import Flavour, Image, Instance
 from quotas.models import Purpose, Quota
 from tests.a11y import assert_accessible
+from tests.conftest import open_page
 from tests.factories import make_experiment, make_user
 from tests.quotas.conftest import remove
-from tests.conftest import open_page
 from tests.test_browser import SHOTS, sign_in
 from tests.web import WebUser
 

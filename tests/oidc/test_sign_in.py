@@ -4,8 +4,8 @@ and the provider's refusals leave nobody signed in."""
 import re
 
 import pytest
-from playwright.sync_api import expect
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from tests.conftest import open_page
 from tests.factories import make_user

@@ -49,7 +49,7 @@ def test_embargo_rule_opens_at_facility_midnight_years_after_the_end(db, setting
     experiment = make_experiment(end_date=datetime.date(2020, 2, 29))
     opens = datetime.datetime(2023, 3, 1, tzinfo=BERLIN)  # no 29 February in 2023
     assert release_date(experiment) == opens
-    assert opens.astimezone(datetime.timezone.utc).hour == 23  # stored and compared in UTC
+    assert opens.astimezone(datetime.UTC).hour == 23  # stored and compared in UTC
     assert not agree(reader, experiment, opens - datetime.timedelta(seconds=1))
     assert agree(reader, experiment, opens)
 

@@ -7,9 +7,9 @@ from django.contrib.admin.models import LogEntry
 
 from instances.models import Instance
 from quotas.models import Purpose, Quota
+from tests.conftest import open_page
 from tests.factories import make_user
 from tests.quotas.conftest import remove
-from tests.conftest import open_page
 from tests.test_browser import SHOTS, sign_in
 from tests.web import DEMO_DOI_PAGE
 

@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 licence="CC-BY-4.0", techniques=techniques,
                 start_date=start, end_date=start + datetime.timedelta(days=5),
                 data_path=f"/pnfs/xfel.eu/exfel/archive/XFEL/raw/{folder}/201701/p{proposal_id}",
-                release_date=datetime.datetime(2020, 9, 16, tzinfo=datetime.timezone.utc),
+                release_date=datetime.datetime(2020, 9, 16, tzinfo=datetime.UTC),
             ),
         )
         Dataset.objects.update_or_create(

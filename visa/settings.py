@@ -11,25 +11,10 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from visa.env import env_bool, env_list, required
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VISA_VAR_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name, default=False):
-    return os.environ.get(name, str(default)).lower() in ("1", "true", "yes", "on")
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def required(name, because):
-    """A setting that must be set because another one is; a clear message at start otherwise."""
-    value = os.environ.get(name, "")
-    if not value:
-        raise ImproperlyConfigured(f"{name} must be set because {because}.")
-    return value
-
 
 DEBUG = env_bool("DJANGO_DEBUG")
 # The demo key's prefix makes `manage.py check --deploy` refuse it for production.

@@ -56,6 +56,20 @@ def test_a_missing_oidc_endpoint_is_named_at_start():
     assert "OIDC_OP_TOKEN_ENDPOINT must be set because OIDC_RP_CLIENT_ID is set" in result.stderr
 
 
+@pytest.mark.parametrize("name,value,message", [
+    ("VISA_POLL_INTERVAL", "fast", "VISA_POLL_INTERVAL must be a number of seconds above 0, not 'fast'"),
+    ("VISA_STUCK_AFTER", "-120", "VISA_STUCK_AFTER must be a number of seconds above 0, not '-120'"),
+    ("VISA_DATA_MOUNT_METHOD", "smb", "VISA_DATA_MOUNT_METHOD must be nfs or webdav, not 'smb'"),
+    ("VISA_TIME_ZONE", "Europe/Hamburg",
+     "VISA_TIME_ZONE must be a time zone name such as Europe/Berlin, not 'Europe/Hamburg'"),
+    ("EMAIL_PORT", "smtp", "EMAIL_PORT must be a whole number of at least 1, not 'smtp'"),
+])
+def test_a_bad_value_stops_start_up_naming_the_setting(name, value, message):
+    result = manage("check", **{name: value})
+    assert result.returncode != 0
+    assert f"django.core.exceptions.ImproperlyConfigured: {message}" in result.stderr
+
+
 @pytest.mark.parametrize("value,read,expected", [
     ("2.5", partial(env_int, default=0), "a whole number of at least 0"),
     ("0", partial(env_int, default=1, minimum=1), "a whole number of at least 1"),

@@ -1,21 +1,31 @@
-"""Production settings pass Django's deployment checks; the demo's key never passes them."""
+"""Production settings pass Django's deployment checks; the demo's key never passes them; a bad
+value stops start-up with a message naming the setting."""
 import os
 import secrets
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from visa.env import (env_absolute_path, env_bool, env_choice, env_hours, env_int, env_regex, env_seconds,
+                      env_template, env_time_zone, env_url)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def check_deploy(**env):
-    """`manage.py check --deploy` with the test runner's environment less its DJANGO_* settings
-    (the browser fixture sets one that deployments must not), plus env."""
+def manage(*args, **env):
+    """`manage.py *args` with the test runner's environment less its DJANGO_* settings (the
+    browser fixture sets one that deployments must not), plus env."""
     base = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env={**base, **env}, capture_output=True, text=True,
-    )
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
+                          capture_output=True, text=True)
+
+
+def check_deploy(**env):
+    return manage("check", "--deploy", "--fail-level", "WARNING", **env)
 
 
 def test_production_settings_are_clean():
@@ -44,3 +54,54 @@ def test_production_settings_with_openid_connect_are_clean():
 def test_a_missing_oidc_endpoint_is_named_at_start():
     result = check_deploy(**{**OIDC, "OIDC_OP_TOKEN_ENDPOINT": ""})
     assert "OIDC_OP_TOKEN_ENDPOINT must be set because OIDC_RP_CLIENT_ID is set" in result.stderr
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("VISA_POLL_INTERVAL", "fast", "VISA_POLL_INTERVAL must be a number of seconds above 0, not 'fast'"),
+    ("VISA_STUCK_AFTER", "-120", "VISA_STUCK_AFTER must be a number of seconds above 0, not '-120'"),
+    ("VISA_DATA_MOUNT_METHOD", "smb", "VISA_DATA_MOUNT_METHOD must be nfs or webdav, not 'smb'"),
+    ("VISA_TIME_ZONE", "Europe/Hamburg",
+     "VISA_TIME_ZONE must be a time zone name such as Europe/Berlin, not 'Europe/Hamburg'"),
+    ("EMAIL_PORT", "smtp", "EMAIL_PORT must be a whole number of at least 1, not 'smtp'"),
+])
+def test_a_bad_value_stops_start_up_naming_the_setting(name, value, message):
+    result = manage("check", **{name: value})
+    assert result.returncode != 0
+    assert f"django.core.exceptions.ImproperlyConfigured: {message}" in result.stderr
+
+
+@pytest.mark.parametrize("value,read,expected", [
+    ("2.5", partial(env_int, default=0), "a whole number of at least 0"),
+    ("0", partial(env_int, default=1, minimum=1), "a whole number of at least 1"),
+    ("0", partial(env_seconds, default=1), "a number of seconds above 0"),
+    ("inf", partial(env_seconds, default=1), "a number of seconds above 0"),
+    ("-1", partial(env_seconds, default=1, zero=True), "a number of seconds of 0 or more"),
+    ("nan", partial(env_hours, default=1, zero=True), "a number of hours of 0 or more"),
+    ("ture", env_bool, "on (1, true, yes or on) or off (0, false, no or off)"),
+    ("INFO", partial(env_choice, default="info", choices=("debug", "info")), "debug or info"),
+    ("visa.example.org", partial(env_url, default=""), "an http:// or https:// URL"),
+    ("data", partial(env_absolute_path, default="/data"), "an absolute path"),
+    ("/pnfs/{proposal}", partial(env_template, default="/pnfs/{facility}/{proposal_id}"),
+     "a text with no placeholder but {facility} or {proposal_id}"),
+    ("[", partial(env_regex, default=".+"), "a regular expression (unterminated character set at position 0)"),
+])
+def test_readers_refuse_a_bad_value_saying_what_they_expect(monkeypatch, value, read, expected):
+    monkeypatch.setenv("VISA_TEST", value)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        read("VISA_TEST")
+    assert str(refused.value) == f"VISA_TEST must be {expected}, not {value!r}"
+
+
+def test_readers_return_the_value_or_the_default(monkeypatch):
+    monkeypatch.delenv("VISA_TEST", raising=False)
+    assert env_seconds("VISA_TEST", 0.2) == 0.2
+    assert env_bool("VISA_TEST", True) is True
+    assert env_time_zone("VISA_TEST", "Europe/Berlin") == "Europe/Berlin"
+    monkeypatch.setenv("VISA_TEST", "0")
+    assert env_seconds("VISA_TEST", 1, zero=True) == 0.0
+    assert env_int("VISA_TEST", 3) == 0
+    assert env_bool("VISA_TEST", True) is False
+    monkeypatch.setenv("VISA_TEST", "1.5")
+    assert env_hours("VISA_TEST", 48) == 1.5
+    monkeypatch.setenv("VISA_TEST", "YES")
+    assert env_bool("VISA_TEST") is True

@@ -4,32 +4,17 @@ With nothing set, the service runs on embedded defaults for a demo on one machin
 Celery broker on the filesystem, the in-memory channel layer, devcloud as the cloud and Django's
 own login. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
+import logging
 import os
-import re
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+
+from visa.env import (env_absolute_path, env_bool, env_choice, env_hours, env_int, env_list, env_regex,
+                      env_seconds, env_template, env_time_zone, env_url, required)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VISA_VAR_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name, default=False):
-    return os.environ.get(name, str(default)).lower() in ("1", "true", "yes", "on")
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def required(name, because):
-    """A setting that must be set because another one is; a clear message at start otherwise."""
-    value = os.environ.get(name, "")
-    if not value:
-        raise ImproperlyConfigured(f"{name} must be set because {because}.")
-    return value
-
 
 DEBUG = env_bool("DJANGO_DEBUG")
 # The demo key's prefix makes `manage.py check --deploy` refuse it for production.
@@ -91,7 +76,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # leak and a burst of requests opens one connection each, past PostgreSQL's max_connections.
     # A pool bounds them per process; requests beyond it wait for a free connection.
     DATABASES["default"]["OPTIONS"] = {
-        "pool": {"min_size": 1, "max_size": int(os.environ.get("VISA_DB_POOL_SIZE", "20")), "timeout": 60}
+        "pool": {"min_size": 1, "max_size": env_int("VISA_DB_POOL_SIZE", 20, minimum=1), "timeout": 60}
     }
 elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite has no row locks: beginning every transaction IMMEDIATE takes the database's write lock
@@ -133,11 +118,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Desktops in use get a new home-page thumbnail this often (seconds).
-VISA_THUMBNAIL_PERIOD = float(os.environ.get("VISA_THUMBNAIL_PERIOD", "30"))
+VISA_THUMBNAIL_PERIOD = env_seconds("VISA_THUMBNAIL_PERIOD", 30)  # seconds between thumbnails of desktops in use
 CELERY_BEAT_SCHEDULE = {  # periods in seconds
-    "reconcile": {"task": "instances.tasks.reconcile", "schedule": float(os.environ.get("VISA_RECONCILE_PERIOD", "60"))},
-    "expire": {"task": "instances.tasks.expire", "schedule": float(os.environ.get("VISA_EXPIRY_PERIOD", "300"))},
+    "reconcile": {"task": "instances.tasks.reconcile", "schedule": env_seconds("VISA_RECONCILE_PERIOD", 60)},
+    "expire": {"task": "instances.tasks.expire", "schedule": env_seconds("VISA_EXPIRY_PERIOD", 300)},
     "thumbnails": {"task": "instances.tasks.refresh_thumbnails", "schedule": VISA_THUMBNAIL_PERIOD},
 }
 
@@ -161,13 +145,10 @@ SPECTACULAR_SETTINGS = {
                    "uses its session and the CSRF token. Errors are JSON with a `detail` message.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"InstanceState": "instances.states.State"},
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums", "visa.schema.document_refusals",
-    ],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "visa.schema.document_refusals"],
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -177,8 +158,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = LOGOUT_REDIRECT_URL = "home"
 
 # Sign-in by OpenID Connect when a provider is configured, beside Django's own login (the demo
 # and local operator accounts). visa.auth maps the claims; docs/operators.md has examples.
@@ -211,18 +191,13 @@ OIDC_CLAIMS = {
 }
 # Only group values matching this become groups; with a capture group, that part is the name
 # (e.g. "urn:geant:helmholtz.de:group:([^#]+)#login.helmholtz.de").
-OIDC_GROUPS_PATTERN = os.environ.get("OIDC_GROUPS_PATTERN", ".+")
-try:
-    re.compile(OIDC_GROUPS_PATTERN)
-except re.error as error:
-    raise ImproperlyConfigured(f"OIDC_GROUPS_PATTERN is not a regular expression: {error}") from None
+OIDC_GROUPS_PATTERN = env_regex("OIDC_GROUPS_PATTERN", ".+")
 # When set, only members of one of these groups may sign in by OIDC.
 OIDC_ALLOWED_GROUPS = env_list("OIDC_ALLOWED_GROUPS")
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = os.environ.get("VISA_TIME_ZONE", "Europe/Berlin")
-USE_I18N = True
-USE_TZ = True
+TIME_ZONE = env_time_zone("VISA_TIME_ZONE", "Europe/Berlin")
+USE_I18N = USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))  # nginx serves it
@@ -245,7 +220,7 @@ HTTPS = env_bool("DJANGO_HTTPS")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 
@@ -265,64 +240,60 @@ OPENSTACK_CLOUD = os.environ.get("OPENSTACK_CLOUD", "")  # a clouds.yaml entry, 
 VISA_OPEN_DATA = env_bool("VISA_OPEN_DATA", True)
 # The facility's embargo rule: data opens this many years after the experiment ends, unless the
 # experiment has its own release date (0: no rule, only explicit dates open data).
-VISA_EMBARGO_YEARS = int(os.environ.get("VISA_EMBARGO_YEARS", "3"))
+VISA_EMBARGO_YEARS = env_int("VISA_EMBARGO_YEARS", 3)
 VISA_FACILITY = os.environ.get("VISA_FACILITY", "European XFEL")
 # Where imported experiments' data lies on dCache; {proposal_id} and {facility} are filled in.
-VISA_DATA_PATH_TEMPLATE = os.environ.get("VISA_DATA_PATH_TEMPLATE", "/pnfs/{facility}/proposals/{proposal_id}")
+VISA_DATA_PATH_TEMPLATE = env_template("VISA_DATA_PATH_TEMPLATE", "/pnfs/{facility}/proposals/{proposal_id}")
 
 # Instances
-VISA_BUILD_TIMEOUT = int(os.environ.get("VISA_BUILD_TIMEOUT", "600"))  # seconds in a transient state at most
-VISA_POLL_INTERVAL = float(os.environ.get("VISA_POLL_INTERVAL", "0.2"))  # seconds between looks at a changing server
-VISA_STEP_SECONDS = float(os.environ.get("VISA_STEP_SECONDS", "10"))  # one task looks this long, then requeues itself
-VISA_CLOUD_TIMEOUT = float(os.environ.get("VISA_CLOUD_TIMEOUT", "30"))  # seconds for one cloud API call
-VISA_CLOUD_RETRIES = int(os.environ.get("VISA_CLOUD_RETRIES", "6"))  # tries of a failing cloud call, then ERROR/UNKNOWN
-VISA_CLOUD_BACKOFF = float(os.environ.get("VISA_CLOUD_BACKOFF", "1"))  # seconds before the first retry; doubles
+VISA_BUILD_TIMEOUT = env_int("VISA_BUILD_TIMEOUT", 600, minimum=1)  # seconds in a transient state at most
+VISA_POLL_INTERVAL = env_seconds("VISA_POLL_INTERVAL", 0.2)  # seconds between looks at a changing server
+VISA_STEP_SECONDS = env_seconds("VISA_STEP_SECONDS", 10)  # one task looks this long, then requeues itself
+VISA_CLOUD_TIMEOUT = env_seconds("VISA_CLOUD_TIMEOUT", 30)  # seconds for one cloud API call
+VISA_CLOUD_RETRIES = env_int("VISA_CLOUD_RETRIES", 6, minimum=1)  # tries of a failing cloud call, then ERROR/UNKNOWN
+VISA_CLOUD_BACKOFF = env_seconds("VISA_CLOUD_BACKOFF", 1, zero=True)  # seconds before the first retry; doubles
 # A transient state whose task made no step for this long is driven again by the reconciler.
-VISA_STUCK_AFTER = float(os.environ.get("VISA_STUCK_AFTER", "120"))
+VISA_STUCK_AFTER = env_seconds("VISA_STUCK_AFTER", 120)
 # Expiry (hours): lifetime (a flavour may set its own), inactivity, and the warnings before each.
-VISA_LIFETIME_HOURS = float(os.environ.get("VISA_LIFETIME_HOURS", str(14 * 24)))
-VISA_INACTIVITY_HOURS = float(os.environ.get("VISA_INACTIVITY_HOURS", str(4 * 24)))
-VISA_LIFETIME_WARNING_HOURS = float(os.environ.get("VISA_LIFETIME_WARNING_HOURS", "48"))
-VISA_INACTIVITY_WARNING_HOURS = float(os.environ.get("VISA_INACTIVITY_WARNING_HOURS", "24"))
-VISA_ACTIVITY_THROTTLE = float(os.environ.get("VISA_ACTIVITY_THROTTLE", "60"))  # seconds between activity writes
+VISA_LIFETIME_HOURS = env_hours("VISA_LIFETIME_HOURS", 14 * 24)
+VISA_INACTIVITY_HOURS = env_hours("VISA_INACTIVITY_HOURS", 4 * 24)
+VISA_LIFETIME_WARNING_HOURS = env_hours("VISA_LIFETIME_WARNING_HOURS", 48, zero=True)
+VISA_INACTIVITY_WARNING_HOURS = env_hours("VISA_INACTIVITY_WARNING_HOURS", 24, zero=True)
+VISA_ACTIVITY_THROTTLE = env_seconds("VISA_ACTIVITY_THROTTLE", 60, zero=True)  # seconds between activity writes
 # Each desktop connection says it is alive this often; the reconciler ends the sessions of an ASGI
 # process that died (three beats missed), so they no longer count as connected.
-VISA_SESSION_HEARTBEAT = float(os.environ.get("VISA_SESSION_HEARTBEAT", "60"))
-VISA_SITE_URL = os.environ.get("VISA_SITE_URL", "http://127.0.0.1:8000")  # for links in e-mails
-# Facility storage the VMs mount experiment data from, read-only.
-# How VMs mount data: "nfs" (NFS 4.1 from dCache) or "webdav" (dCache's WebDAV door with a
-# read-only macaroon per experiment, expiring with the instance; the door is devcloud's stand-in
-# by default).
-VISA_DATA_MOUNT_METHOD = os.environ.get("VISA_DATA_MOUNT_METHOD", "nfs")
+VISA_SESSION_HEARTBEAT = env_seconds("VISA_SESSION_HEARTBEAT", 60)
+VISA_SITE_URL = env_url("VISA_SITE_URL", "http://127.0.0.1:8000")  # for links in e-mails
+# How the VMs mount experiment data from facility storage, read-only: "nfs" (NFS 4.1 from dCache) or
+# "webdav" (dCache's WebDAV door with a read-only macaroon per experiment, expiring with the
+# instance; the door is devcloud's stand-in by default).
+VISA_DATA_MOUNT_METHOD = env_choice("VISA_DATA_MOUNT_METHOD", "nfs", ("nfs", "webdav"))
 VISA_DCACHE_NFS_SERVER = os.environ.get("VISA_DCACHE_NFS_SERVER", "dcache.example.org")
-VISA_DCACHE_WEBDAV_URL = os.environ.get("VISA_DCACHE_WEBDAV_URL", "http://127.0.0.1:8774/dcache")
+VISA_DCACHE_WEBDAV_URL = env_url("VISA_DCACHE_WEBDAV_URL", "http://127.0.0.1:8774/dcache")
 VISA_DCACHE_USERNAME = os.environ.get("VISA_DCACHE_USERNAME", "visa")
 VISA_DCACHE_PASSWORD = os.environ.get("VISA_DCACHE_PASSWORD", "devcloud")
-VISA_DATA_MOUNT_ROOT = os.environ.get("VISA_DATA_MOUNT_ROOT", "/data")
+VISA_DATA_MOUNT_ROOT = env_absolute_path("VISA_DATA_MOUNT_ROOT", "/data")
 # The mount agent in each VM asks visa at this URL every VISA_AGENT_POLL_SECONDS which data it
 # should have mounted (data attached to a running desktop appears within that time).
-VISA_AGENT_URL = os.environ.get("VISA_AGENT_URL", VISA_SITE_URL)
-VISA_AGENT_POLL_SECONDS = float(os.environ.get("VISA_AGENT_POLL_SECONDS", "5"))
+VISA_AGENT_URL = env_url("VISA_AGENT_URL", VISA_SITE_URL)
+VISA_AGENT_POLL_SECONDS = env_seconds("VISA_AGENT_POLL_SECONDS", 5)
 
 # E-mail: printed on the console unless configured (EMAIL_BACKEND, EMAIL_HOST, ...).
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "visa@localhost")
 
 LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
+    "version": 1, "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("VISA_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_choice("VISA_LOG_LEVEL", "INFO", [*logging.getLevelNamesMapping()])},
 }
 
 # Desktop sharing. When the owner's last desktop connection closes: "disconnect" everyone else (and
 # admit nobody until the owner is back) or "lock" the room so users only watch.
-VISA_OWNER_LEAVES = os.environ.get("VISA_OWNER_LEAVES", "disconnect")
-VISA_OWNER_GRACE = float(os.environ.get("VISA_OWNER_GRACE", "10"))  # seconds an owner has to come back (reload)
-if VISA_OWNER_LEAVES not in ("disconnect", "lock"):
-    raise ImproperlyConfigured("VISA_OWNER_LEAVES must be 'disconnect' or 'lock'")
+VISA_OWNER_LEAVES = env_choice("VISA_OWNER_LEAVES", "disconnect", ("disconnect", "lock"))
+VISA_OWNER_GRACE = env_seconds("VISA_OWNER_GRACE", 10, zero=True)  # seconds an owner has to come back (reload)
 # Whether a view-only link to an instance with only open data admits people without an account.
 VISA_OPEN_DATA_GUESTS = env_bool("VISA_OPEN_DATA_GUESTS")

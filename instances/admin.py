@@ -27,7 +27,8 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.display(description="icon")
     def icon_preview(self, image):
-        return format_html('<img src="{}" alt="{}" width="24" height="24">', static(image.icon_static), image.get_icon_display())
+        return format_html('<img src="{}" alt="{}" width="24" height="24">',
+                           static(image.icon_static), image.get_icon_display())
 
 
 @admin.register(Flavour)

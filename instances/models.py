@@ -283,3 +283,6 @@ class AccessRequest(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.user} asks for access to {self.instance}"

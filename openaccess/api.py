@@ -101,14 +101,16 @@ class ExperimentSearch(APIView):
 class ExperimentDetail(APIView):
     @extend_schema(summary="One experiment", operation_id="experiments_retrieve", responses=ONE_EXPERIMENT)
     def get(self, request, pk):
-        return experiment_answer(request.user, get_object_or_404(Experiment.objects.prefetch_related("datasets"), pk=pk))
+        experiment = get_object_or_404(Experiment.objects.prefetch_related("datasets"), pk=pk)
+        return experiment_answer(request.user, experiment)
 
 
 class ExperimentByDoi(APIView):
     @extend_schema(
         summary="The experiment behind a DOI", operation_id="experiments_by_doi",
         description="Takes a DOI as portals link it: bare, `doi:`-prefixed or as a doi.org URL, any case.",
-        parameters=[OpenApiParameter("doi", str, OpenApiParameter.PATH, description="e.g. 10.22003/XFEL.EU-DATA-700000-00")],
+        parameters=[OpenApiParameter("doi", str, OpenApiParameter.PATH,
+                                     description="e.g. 10.22003/XFEL.EU-DATA-700000-00")],
         responses={**ONE_EXPERIMENT, 400: ErrorSerializer},
     )
     def get(self, request, doi):

@@ -92,9 +92,9 @@ class Dataset(models.Model):
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="datasets")
     title = models.CharField(max_length=500, blank=True)
 
+    def __str__(self):
+        return self.doi
+
     def save(self, *args, **kwargs):
         self.doi = self.doi.lower()
         super().save(*args, **kwargs)
-
-    def __str__(self):
-        return self.doi

@@ -82,7 +82,8 @@ def matching(user, criteria: Criteria):
 
 def ordering(criteria: Criteria):
     return {
-        "relevance": ["-relevance", "-start_date"] if criteria.text and connection.vendor == "postgresql" else ["-start_date"],
+        "relevance": ["-relevance", "-start_date"] if criteria.text and connection.vendor == "postgresql"
+        else ["-start_date"],
         "newest": ["-start_date"], "oldest": ["start_date"], "title": ["title"],
     }[criteria.sort] + ["pk"]
 
@@ -121,7 +122,12 @@ def facet_counts(experiments, most=12):
     """The commonest values of each facet among `experiments`, before facet filters apply."""
     plain = experiments.order_by()
     return {
-        "facility": list(plain.exclude(facility="").values_list("facility").annotate(n=Count("pk")).order_by("-n")[:most]),
-        "instrument": list(plain.exclude(instrument="").values_list("instrument").annotate(n=Count("pk")).order_by("-n")[:most]),
-        "year": list(plain.annotate(y=ExtractYear("start_date")).values_list("y").annotate(n=Count("pk")).order_by("-y")[:most]),
+        "facility": _counted(plain.exclude(facility="").values_list("facility"), "-n", most),
+        "instrument": _counted(plain.exclude(instrument="").values_list("instrument"), "-n", most),
+        "year": _counted(plain.annotate(y=ExtractYear("start_date")).values_list("y"), "-y", most),
     }
+
+
+def _counted(values, order, most):
+    """[(value, count)] of a one-column values_list, in `order`, the first `most`."""
+    return list(values.annotate(n=Count("pk")).order_by(order)[:most])

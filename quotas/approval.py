@@ -23,7 +23,8 @@ def check_approved(user):
     elif last.state == ApprovalRequest.State.PENDING:
         message = "Your request to launch on open data is waiting for an operator; you will get an e-mail."
     else:
-        message = "Your request to launch on open data was refused; write to the operators if you think it should not be."
+        message = ("Your request to launch on open data was refused; "
+                   "write to the operators if you think it should not be.")
     raise ApprovalRequired(message, state=last.state if last else None)
 
 

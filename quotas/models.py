@@ -61,6 +61,10 @@ class Quota(models.Model):
             ),
         ]
 
+    def __str__(self):
+        holder = {self.Level.USER: self.user, self.Level.GROUP: self.group, self.Level.DEFAULT: "default"}[self.level]
+        return f"{holder}: {self.get_purpose_display()}"
+
     @classmethod
     def default(cls, purpose):
         """An unsaved default quota with the built-in limits."""
@@ -73,10 +77,6 @@ class Quota(models.Model):
     @property
     def level(self):
         return self.Level.USER if self.user_id else self.Level.GROUP if self.group_id else self.Level.DEFAULT
-
-    def __str__(self):
-        holder = {self.Level.USER: self.user, self.Level.GROUP: self.group, self.Level.DEFAULT: "default"}[self.level]
-        return f"{holder}: {self.get_purpose_display()}"
 
 
 class ApprovalRequest(models.Model):

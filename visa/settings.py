@@ -10,8 +10,20 @@ from pathlib import Path
 
 import dj_database_url
 
-from visa.env import (env_absolute_path, env_bool, env_choice, env_hours, env_int, env_list, env_regex,
-                      env_seconds, env_template, env_time_zone, env_url, required)
+from visa.env import (
+    env_absolute_path,
+    env_bool,
+    env_choice,
+    env_hours,
+    env_int,
+    env_list,
+    env_regex,
+    env_seconds,
+    env_template,
+    env_time_zone,
+    env_url,
+    required,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VISA_VAR_DIR", BASE_DIR / "var"))

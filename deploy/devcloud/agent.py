@@ -12,7 +12,8 @@ log = logging.getLogger(__name__)
 
 def as_mounted(entry):
     """(path, point, read-only?) of one mount visa asked for, as userdata.mounts reads them."""
-    read_only = entry["type"] == "webdav" or "ro" in entry.get("options", "").split(",")  # the agent mounts WebDAV --read-only
+    # the agent mounts WebDAV --read-only
+    read_only = entry["type"] == "webdav" or "ro" in entry.get("options", "").split(",")
     return entry["path"], entry["point"], read_only
 
 

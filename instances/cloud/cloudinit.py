@@ -47,7 +47,8 @@ def _webdav(entries):
     commands = []
     for number, mount in enumerate(entries):
         name = f"data{number}"
-        remotes[name] = {"type": "webdav", "url": mount["url"], "vendor": "other", "bearer_token": mount["bearer_token"]}
+        remotes[name] = {"type": "webdav", "url": mount["url"], "vendor": "other",
+                         "bearer_token": mount["bearer_token"]}
         commands += [["mkdir", "-p", mount["point"]],
                      ["rclone", "mount", "--read-only", "--daemon", "--allow-other",
                       "--config", RCLONE_CONFIG_PATH, f"{name}:", mount["point"]]]

@@ -104,7 +104,8 @@ def usage_of_quotas(quotas) -> dict:
     by_user = {(row.pop("owner"), row.pop("purpose")): Usage(**row) for row in live.filter(
         owner__in=[q.user_id for q in quotas if q.user_id]).values("owner", "purpose").annotate(**SUMS)}
     by_group = {(row.pop("owner__groups"), row.pop("purpose")): Usage(**row) for row in live.filter(
-        owner__groups__in=[q.group_id for q in quotas if q.group_id]).values("owner__groups", "purpose").annotate(**SUMS)}
+        owner__groups__in=[q.group_id for q in quotas if q.group_id]
+    ).values("owner__groups", "purpose").annotate(**SUMS)}
     overall = {row.pop("purpose"): Usage(**row) for row in live.values("purpose").annotate(**SUMS)}
     found = {}
     for q in quotas:

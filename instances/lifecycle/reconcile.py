@@ -103,8 +103,8 @@ def _check(instance, server):
             and BY_SERVER_STATUS.get(server.status, instance.state) != instance.state:
         # Someone stopped or started the server in the cloud itself (an operator, the host): adopt it.
         how = "stopped" if server.status == "SHUTOFF" else "started"
-        transition(instance, BY_SERVER_STATUS[server.status], RECONCILER, f"The virtual machine was {how} outside visa.",
-                   only_from=[instance.state])
+        transition(instance, BY_SERVER_STATUS[server.status], RECONCILER,
+                   f"The virtual machine was {how} outside visa.", only_from=[instance.state])
 
 
 def _recover(instance, server):

@@ -25,7 +25,8 @@ class LaunchForm(forms.Form):
     )
     flavour = forms.ModelChoiceField(
         Flavour.objects.filter(enabled=True),
-        error_messages={"required": "Choose a size.", "invalid_choice": "This size is no longer offered: choose another."},
+        error_messages={"required": "Choose a size.",
+                        "invalid_choice": "This size is no longer offered: choose another."},
     )
     name = forms.CharField(max_length=100, required=False, error_messages={
         "max_length": "Keep the name to %(limit_value)d characters (it has %(show_value)d)."})

@@ -44,7 +44,8 @@ STATE_TEXT = {
     State.PENDING: ("Preparing your desktop", "Your request is queued; building starts in a moment."),
     State.BUILDING: ("Preparing your desktop", "The cloud is creating the virtual machine and attaching the data. "
                                                "This takes a minute or two."),
-    State.STARTING: ("Preparing your desktop", "The machine is up and its desktop is starting. It opens here by itself."),
+    State.STARTING: ("Preparing your desktop",
+                     "The machine is up and its desktop is starting. It opens here by itself."),
     State.ACTIVE: ("Opening the desktop…", "The desktop is running."),
     State.STOPPING: ("Stopping…", "The desktop is shutting down. Its disk and files are kept."),
     State.STOPPED: ("This desktop is stopped", "Its disk and files are kept: start it to carry on where you left off."),

@@ -26,7 +26,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         users = get_user_model().objects
         if not users.filter(username=DEMO_USER).exists():
-            users.create_superuser(DEMO_USER, "demo@visa.example", DEMO_PASSWORD, first_name="Demo", last_name="Scientist")
+            users.create_superuser(DEMO_USER, "demo@visa.example", DEMO_PASSWORD,
+                                   first_name="Demo", last_name="Scientist")
         self.dataset("700000", "Serial femtosecond crystallography of photoactive yellow protein",
                      "Time-resolved SFX at the SPB/SFX instrument; raw and calibrated detector data.",
                      "SPB/SFX", ["serial femtosecond crystallography", "x-ray diffraction"],

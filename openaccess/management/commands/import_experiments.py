@@ -40,7 +40,9 @@ class Command(BaseCommand):
         parser, raw_records = records_of(load(source), format)
         imported, bad = 0, []
         for number, raw in enumerate(raw_records, 1):
-            label = (raw.get("pid") or raw.get("id") or f"record {number}") if isinstance(raw, dict) else f"record {number}"
+            label = f"record {number}"
+            if isinstance(raw, dict):
+                label = raw.get("pid") or raw.get("id") or label
             try:
                 if not isinstance(raw, dict):
                     raise importers.BadRecord("not a JSON object")

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from visa.env import (env_absolute_path, env_bool, env_choice, env_hours, env_int, env_regex, env_seconds,
-                      env_template, env_time_zone, env_url)
+from visa import env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,19 +70,19 @@ def test_a_bad_value_stops_start_up_naming_the_setting(name, value, message):
 
 
 @pytest.mark.parametrize("value,read,expected", [
-    ("2.5", partial(env_int, default=0), "a whole number of at least 0"),
-    ("0", partial(env_int, default=1, minimum=1), "a whole number of at least 1"),
-    ("0", partial(env_seconds, default=1), "a number of seconds above 0"),
-    ("inf", partial(env_seconds, default=1), "a number of seconds above 0"),
-    ("-1", partial(env_seconds, default=1, zero=True), "a number of seconds of 0 or more"),
-    ("nan", partial(env_hours, default=1, zero=True), "a number of hours of 0 or more"),
-    ("ture", env_bool, "on (1, true, yes or on) or off (0, false, no or off)"),
-    ("INFO", partial(env_choice, default="info", choices=("debug", "info")), "debug or info"),
-    ("visa.example.org", partial(env_url, default=""), "an http:// or https:// URL"),
-    ("data", partial(env_absolute_path, default="/data"), "an absolute path"),
-    ("/pnfs/{proposal}", partial(env_template, default="/pnfs/{facility}/{proposal_id}"),
+    ("2.5", partial(env.integer, default=0), "a whole number of at least 0"),
+    ("0", partial(env.integer, default=1, minimum=1), "a whole number of at least 1"),
+    ("0", partial(env.seconds, default=1), "a number of seconds above 0"),
+    ("inf", partial(env.seconds, default=1), "a number of seconds above 0"),
+    ("-1", partial(env.seconds, default=1, zero=True), "a number of seconds of 0 or more"),
+    ("nan", partial(env.hours, default=1, zero=True), "a number of hours of 0 or more"),
+    ("ture", env.flag, "on (1, true, yes or on) or off (0, false, no or off)"),
+    ("INFO", partial(env.choice, default="info", choices=("debug", "info")), "debug or info"),
+    ("visa.example.org", partial(env.url, default=""), "an http:// or https:// URL"),
+    ("data", partial(env.absolute_path, default="/data"), "an absolute path"),
+    ("/pnfs/{proposal}", partial(env.template, default="/pnfs/{facility}/{proposal_id}"),
      "a text with no placeholder but {facility} or {proposal_id}"),
-    ("[", partial(env_regex, default=".+"), "a regular expression (unterminated character set at position 0)"),
+    ("[", partial(env.regex, default=".+"), "a regular expression (unterminated character set at position 0)"),
 ])
 def test_readers_refuse_a_bad_value_saying_what_they_expect(monkeypatch, value, read, expected):
     monkeypatch.setenv("VISA_TEST", value)
@@ -94,14 +93,14 @@ def test_readers_refuse_a_bad_value_saying_what_they_expect(monkeypatch, value, 
 
 def test_readers_return_the_value_or_the_default(monkeypatch):
     monkeypatch.delenv("VISA_TEST", raising=False)
-    assert env_seconds("VISA_TEST", 0.2) == 0.2
-    assert env_bool("VISA_TEST", True) is True
-    assert env_time_zone("VISA_TEST", "Europe/Berlin") == "Europe/Berlin"
+    assert env.seconds("VISA_TEST", 0.2) == 0.2
+    assert env.flag("VISA_TEST", True) is True
+    assert env.time_zone("VISA_TEST", "Europe/Berlin") == "Europe/Berlin"
     monkeypatch.setenv("VISA_TEST", "0")
-    assert env_seconds("VISA_TEST", 1, zero=True) == 0.0
-    assert env_int("VISA_TEST", 3) == 0
-    assert env_bool("VISA_TEST", True) is False
+    assert env.seconds("VISA_TEST", 1, zero=True) == 0.0
+    assert env.integer("VISA_TEST", 3) == 0
+    assert env.flag("VISA_TEST", True) is False
     monkeypatch.setenv("VISA_TEST", "1.5")
-    assert env_hours("VISA_TEST", 48) == 1.5
+    assert env.hours("VISA_TEST", 48) == 1.5
     monkeypatch.setenv("VISA_TEST", "YES")
-    assert env_bool("VISA_TEST") is True
+    assert env.flag("VISA_TEST") is True

@@ -33,7 +33,7 @@ def required(name, because):
     return value
 
 
-def env_bool(name, default=False):
+def flag(name, default=False):
     """On or off (empty: off); a typo is refused rather than read as off."""
     value = os.environ.get(name, str(default))
     if value.lower() not in TRUE + FALSE + ("",):
@@ -41,12 +41,12 @@ def env_bool(name, default=False):
     return value.lower() in TRUE
 
 
-def env_list(name, default=""):
+def names(name, default=""):
     """Comma-separated values, blanks dropped."""
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def env_choice(name, default, choices):
+def choice(name, default, choices):
     """One of a few known words: another would silently act as one of them."""
     value = os.environ.get(name, default)
     if value not in choices:
@@ -54,7 +54,7 @@ def env_choice(name, default, choices):
     return value
 
 
-def env_int(name, default, minimum=0):
+def integer(name, default, minimum=0):
     """A whole number of at least `minimum`."""
     value = os.environ.get(name, str(default))
     try:
@@ -66,12 +66,12 @@ def env_int(name, default, minimum=0):
     return number
 
 
-def env_seconds(name, default, zero=False):
+def seconds(name, default, zero=False):
     """A duration in seconds above 0; `zero` also allows 0 where it means "at once"."""
     return _duration(name, default, "seconds", zero)
 
 
-def env_hours(name, default, zero=False):
+def hours(name, default, zero=False):
     """A duration in hours above 0; `zero` also allows 0 where it means "none"."""
     return _duration(name, default, "hours", zero)
 
@@ -87,7 +87,7 @@ def _duration(name, default, unit, zero):
     return number
 
 
-def env_url(name, default):
+def url(name, default):
     """An http(s) URL: links in e-mails and the VMs' requests are built on it."""
     value = os.environ.get(name, default)
     if not re.fullmatch(r"https?://[^\s/?#]+\S*", value):
@@ -95,7 +95,7 @@ def env_url(name, default):
     return value
 
 
-def env_time_zone(name, default):
+def time_zone(name, default):
     """A time zone of the IANA database, as zoneinfo names it."""
     value = os.environ.get(name, default)
     try:
@@ -105,7 +105,7 @@ def env_time_zone(name, default):
     return value
 
 
-def env_regex(name, default):
+def regex(name, default):
     """A regular expression, compiled now rather than at the first sign-in."""
     value = os.environ.get(name, default)
     try:
@@ -115,7 +115,7 @@ def env_regex(name, default):
     return value
 
 
-def env_template(name, default):
+def template(name, default):
     """A text filled in later (str.format) with the {placeholders} of the default, and no others."""
     value = os.environ.get(name, default)
     fields = [field for _, field, _, _ in Formatter().parse(default) if field]
@@ -127,7 +127,7 @@ def env_template(name, default):
     return value
 
 
-def env_absolute_path(name, default):
+def absolute_path(name, default):
     """An absolute path, meaning the same whatever the working directory."""
     value = os.environ.get(name, default)
     if not value.startswith("/"):

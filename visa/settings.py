@@ -10,30 +10,17 @@ from pathlib import Path
 
 import dj_database_url
 
-from visa.env import (
-    env_absolute_path,
-    env_bool,
-    env_choice,
-    env_hours,
-    env_int,
-    env_list,
-    env_regex,
-    env_seconds,
-    env_template,
-    env_time_zone,
-    env_url,
-    required,
-)
+from visa import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VISA_VAR_DIR", BASE_DIR / "var"))
 
-DEBUG = env_bool("DJANGO_DEBUG")
+DEBUG = env.flag("DJANGO_DEBUG")
 # The demo key's prefix makes `manage.py check --deploy` refuse it for production.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-visa-demo-only-key-set-DJANGO_SECRET_KEY")
 # Also the WebSocket origins: the desktop proxy accepts an Origin header only for these hosts.
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+ALLOWED_HOSTS = env.names("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env.names("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -88,7 +75,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # leak and a burst of requests opens one connection each, past PostgreSQL's max_connections.
     # A pool bounds them per process; requests beyond it wait for a free connection.
     DATABASES["default"]["OPTIONS"] = {
-        "pool": {"min_size": 1, "max_size": env_int("VISA_DB_POOL_SIZE", 20, minimum=1), "timeout": 60}
+        "pool": {"min_size": 1, "max_size": env.integer("VISA_DB_POOL_SIZE", 20, minimum=1), "timeout": 60}
     }
 elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite has no row locks: beginning every transaction IMMEDIATE takes the database's write lock
@@ -130,10 +117,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-VISA_THUMBNAIL_PERIOD = env_seconds("VISA_THUMBNAIL_PERIOD", 30)  # seconds between thumbnails of desktops in use
+VISA_THUMBNAIL_PERIOD = env.seconds("VISA_THUMBNAIL_PERIOD", 30)  # seconds between thumbnails of desktops in use
 CELERY_BEAT_SCHEDULE = {  # periods in seconds
-    "reconcile": {"task": "instances.tasks.reconcile", "schedule": env_seconds("VISA_RECONCILE_PERIOD", 60)},
-    "expire": {"task": "instances.tasks.expire", "schedule": env_seconds("VISA_EXPIRY_PERIOD", 300)},
+    "reconcile": {"task": "instances.tasks.reconcile", "schedule": env.seconds("VISA_RECONCILE_PERIOD", 60)},
+    "expire": {"task": "instances.tasks.expire", "schedule": env.seconds("VISA_EXPIRY_PERIOD", 300)},
     "thumbnails": {"task": "instances.tasks.refresh_thumbnails", "schedule": VISA_THUMBNAIL_PERIOD},
 }
 
@@ -179,16 +166,16 @@ OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
 if OIDC_RP_CLIENT_ID:
     INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS.insert(0, "visa.auth.ClaimsBackend")
-    OIDC_RP_CLIENT_SECRET = required("OIDC_RP_CLIENT_SECRET", "OIDC_RP_CLIENT_ID is set")
-    OIDC_OP_AUTHORIZATION_ENDPOINT = required("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_RP_CLIENT_ID is set")
-    OIDC_OP_TOKEN_ENDPOINT = required("OIDC_OP_TOKEN_ENDPOINT", "OIDC_RP_CLIENT_ID is set")
-    OIDC_OP_USER_ENDPOINT = required("OIDC_OP_USER_ENDPOINT", "OIDC_RP_CLIENT_ID is set")
+    OIDC_RP_CLIENT_SECRET = env.required("OIDC_RP_CLIENT_SECRET", "OIDC_RP_CLIENT_ID is set")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env.required("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_RP_CLIENT_ID is set")
+    OIDC_OP_TOKEN_ENDPOINT = env.required("OIDC_OP_TOKEN_ENDPOINT", "OIDC_RP_CLIENT_ID is set")
+    OIDC_OP_USER_ENDPOINT = env.required("OIDC_OP_USER_ENDPOINT", "OIDC_RP_CLIENT_ID is set")
     OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
     if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")):
-        OIDC_OP_JWKS_ENDPOINT = required("OIDC_OP_JWKS_ENDPOINT", f"OIDC_RP_SIGN_ALGO is {OIDC_RP_SIGN_ALGO}")
+        OIDC_OP_JWKS_ENDPOINT = env.required("OIDC_OP_JWKS_ENDPOINT", f"OIDC_RP_SIGN_ALGO is {OIDC_RP_SIGN_ALGO}")
     OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")  # end_session_endpoint
     OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
-    OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+    OIDC_USE_PKCE = env.flag("OIDC_USE_PKCE", True)
     OIDC_STORE_ID_TOKEN = True  # the hint for signing out at the provider
     OIDC_CALLBACK_CLASS = "visa.auth.CallbackView"
 OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your institution")
@@ -203,12 +190,12 @@ OIDC_CLAIMS = {
 }
 # Only group values matching this become groups; with a capture group, that part is the name
 # (e.g. "urn:geant:helmholtz.de:group:([^#]+)#login.helmholtz.de").
-OIDC_GROUPS_PATTERN = env_regex("OIDC_GROUPS_PATTERN", ".+")
+OIDC_GROUPS_PATTERN = env.regex("OIDC_GROUPS_PATTERN", ".+")
 # When set, only members of one of these groups may sign in by OIDC.
-OIDC_ALLOWED_GROUPS = env_list("OIDC_ALLOWED_GROUPS")
+OIDC_ALLOWED_GROUPS = env.names("OIDC_ALLOWED_GROUPS")
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = env_time_zone("VISA_TIME_ZONE", "Europe/Berlin")
+TIME_ZONE = env.time_zone("VISA_TIME_ZONE", "Europe/Berlin")
 USE_I18N = USE_TZ = True
 
 STATIC_URL = "static/"
@@ -228,13 +215,13 @@ STORAGES = {
 }
 
 # Production runs behind a TLS-terminating proxy (deploy/): secure cookies, HTTPS only, HSTS.
-HTTPS = env_bool("DJANGO_HTTPS")
+HTTPS = env.flag("DJANGO_HTTPS")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    SECURE_HSTS_SECONDS = env.integer("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env.flag("DJANGO_HSTS_PRELOAD", True)
 
 # The cloud: an OpenStack reached through openstacksdk; devcloud on loopback by default.
 OPENSTACK = {
@@ -249,63 +236,63 @@ OPENSTACK = {
 OPENSTACK_CLOUD = os.environ.get("OPENSTACK_CLOUD", "")  # a clouds.yaml entry, used instead
 
 # Open data: when on, anyone who signs in reads an experiment's data once it is released.
-VISA_OPEN_DATA = env_bool("VISA_OPEN_DATA", True)
+VISA_OPEN_DATA = env.flag("VISA_OPEN_DATA", True)
 # The facility's embargo rule: data opens this many years after the experiment ends, unless the
 # experiment has its own release date (0: no rule, only explicit dates open data).
-VISA_EMBARGO_YEARS = env_int("VISA_EMBARGO_YEARS", 3)
+VISA_EMBARGO_YEARS = env.integer("VISA_EMBARGO_YEARS", 3)
 VISA_FACILITY = os.environ.get("VISA_FACILITY", "European XFEL")
 # Where imported experiments' data lies on dCache; {proposal_id} and {facility} are filled in.
-VISA_DATA_PATH_TEMPLATE = env_template("VISA_DATA_PATH_TEMPLATE", "/pnfs/{facility}/proposals/{proposal_id}")
+VISA_DATA_PATH_TEMPLATE = env.template("VISA_DATA_PATH_TEMPLATE", "/pnfs/{facility}/proposals/{proposal_id}")
 
 # Instances
-VISA_BUILD_TIMEOUT = env_int("VISA_BUILD_TIMEOUT", 600, minimum=1)  # seconds in a transient state at most
-VISA_POLL_INTERVAL = env_seconds("VISA_POLL_INTERVAL", 0.2)  # seconds between looks at a changing server
-VISA_STEP_SECONDS = env_seconds("VISA_STEP_SECONDS", 10)  # one task looks this long, then requeues itself
-VISA_CLOUD_TIMEOUT = env_seconds("VISA_CLOUD_TIMEOUT", 30)  # seconds for one cloud API call
-VISA_CLOUD_RETRIES = env_int("VISA_CLOUD_RETRIES", 6, minimum=1)  # tries of a failing cloud call, then ERROR/UNKNOWN
-VISA_CLOUD_BACKOFF = env_seconds("VISA_CLOUD_BACKOFF", 1, zero=True)  # seconds before the first retry; doubles
+VISA_BUILD_TIMEOUT = env.integer("VISA_BUILD_TIMEOUT", 600, minimum=1)  # seconds in a transient state at most
+VISA_POLL_INTERVAL = env.seconds("VISA_POLL_INTERVAL", 0.2)  # seconds between looks at a changing server
+VISA_STEP_SECONDS = env.seconds("VISA_STEP_SECONDS", 10)  # one task looks this long, then requeues itself
+VISA_CLOUD_TIMEOUT = env.seconds("VISA_CLOUD_TIMEOUT", 30)  # seconds for one cloud API call
+VISA_CLOUD_RETRIES = env.integer("VISA_CLOUD_RETRIES", 6, minimum=1)  # tries of a failing cloud call, then gives up
+VISA_CLOUD_BACKOFF = env.seconds("VISA_CLOUD_BACKOFF", 1, zero=True)  # seconds before the first retry; doubles
 # A transient state whose task made no step for this long is driven again by the reconciler.
-VISA_STUCK_AFTER = env_seconds("VISA_STUCK_AFTER", 120)
+VISA_STUCK_AFTER = env.seconds("VISA_STUCK_AFTER", 120)
 # Expiry (hours): lifetime (a flavour may set its own), inactivity, and the warnings before each.
-VISA_LIFETIME_HOURS = env_hours("VISA_LIFETIME_HOURS", 14 * 24)
-VISA_INACTIVITY_HOURS = env_hours("VISA_INACTIVITY_HOURS", 4 * 24)
-VISA_LIFETIME_WARNING_HOURS = env_hours("VISA_LIFETIME_WARNING_HOURS", 48, zero=True)
-VISA_INACTIVITY_WARNING_HOURS = env_hours("VISA_INACTIVITY_WARNING_HOURS", 24, zero=True)
-VISA_ACTIVITY_THROTTLE = env_seconds("VISA_ACTIVITY_THROTTLE", 60, zero=True)  # seconds between activity writes
+VISA_LIFETIME_HOURS = env.hours("VISA_LIFETIME_HOURS", 14 * 24)
+VISA_INACTIVITY_HOURS = env.hours("VISA_INACTIVITY_HOURS", 4 * 24)
+VISA_LIFETIME_WARNING_HOURS = env.hours("VISA_LIFETIME_WARNING_HOURS", 48, zero=True)
+VISA_INACTIVITY_WARNING_HOURS = env.hours("VISA_INACTIVITY_WARNING_HOURS", 24, zero=True)
+VISA_ACTIVITY_THROTTLE = env.seconds("VISA_ACTIVITY_THROTTLE", 60, zero=True)  # seconds between activity writes
 # Each desktop connection says it is alive this often; the reconciler ends the sessions of an ASGI
 # process that died (three beats missed), so they no longer count as connected.
-VISA_SESSION_HEARTBEAT = env_seconds("VISA_SESSION_HEARTBEAT", 60)
-VISA_SITE_URL = env_url("VISA_SITE_URL", "http://127.0.0.1:8000")  # for links in e-mails
+VISA_SESSION_HEARTBEAT = env.seconds("VISA_SESSION_HEARTBEAT", 60)
+VISA_SITE_URL = env.url("VISA_SITE_URL", "http://127.0.0.1:8000")  # for links in e-mails
 # How the VMs mount experiment data from facility storage, read-only: "nfs" (NFS 4.1 from dCache) or
 # "webdav" (dCache's WebDAV door with a read-only macaroon per experiment, expiring with the
 # instance; the door is devcloud's stand-in by default).
-VISA_DATA_MOUNT_METHOD = env_choice("VISA_DATA_MOUNT_METHOD", "nfs", ("nfs", "webdav"))
+VISA_DATA_MOUNT_METHOD = env.choice("VISA_DATA_MOUNT_METHOD", "nfs", ("nfs", "webdav"))
 VISA_DCACHE_NFS_SERVER = os.environ.get("VISA_DCACHE_NFS_SERVER", "dcache.example.org")
-VISA_DCACHE_WEBDAV_URL = env_url("VISA_DCACHE_WEBDAV_URL", "http://127.0.0.1:8774/dcache")
+VISA_DCACHE_WEBDAV_URL = env.url("VISA_DCACHE_WEBDAV_URL", "http://127.0.0.1:8774/dcache")
 VISA_DCACHE_USERNAME = os.environ.get("VISA_DCACHE_USERNAME", "visa")
 VISA_DCACHE_PASSWORD = os.environ.get("VISA_DCACHE_PASSWORD", "devcloud")
-VISA_DATA_MOUNT_ROOT = env_absolute_path("VISA_DATA_MOUNT_ROOT", "/data")
+VISA_DATA_MOUNT_ROOT = env.absolute_path("VISA_DATA_MOUNT_ROOT", "/data")
 # The mount agent in each VM asks visa at this URL every VISA_AGENT_POLL_SECONDS which data it
 # should have mounted (data attached to a running desktop appears within that time).
-VISA_AGENT_URL = env_url("VISA_AGENT_URL", VISA_SITE_URL)
-VISA_AGENT_POLL_SECONDS = env_seconds("VISA_AGENT_POLL_SECONDS", 5)
+VISA_AGENT_URL = env.url("VISA_AGENT_URL", VISA_SITE_URL)
+VISA_AGENT_POLL_SECONDS = env.seconds("VISA_AGENT_POLL_SECONDS", 5)
 
 # E-mail: printed on the console unless configured (EMAIL_BACKEND, EMAIL_HOST, ...).
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "visa@localhost")
 
 LOGGING = {
     "version": 1, "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_choice("VISA_LOG_LEVEL", "INFO", [*logging.getLevelNamesMapping()])},
+    "root": {"handlers": ["console"], "level": env.choice("VISA_LOG_LEVEL", "INFO", [*logging.getLevelNamesMapping()])},
 }
 
 # Desktop sharing. When the owner's last desktop connection closes: "disconnect" everyone else (and
 # admit nobody until the owner is back) or "lock" the room so users only watch.
-VISA_OWNER_LEAVES = env_choice("VISA_OWNER_LEAVES", "disconnect", ("disconnect", "lock"))
-VISA_OWNER_GRACE = env_seconds("VISA_OWNER_GRACE", 10, zero=True)  # seconds an owner has to come back (reload)
+VISA_OWNER_LEAVES = env.choice("VISA_OWNER_LEAVES", "disconnect", ("disconnect", "lock"))
+VISA_OWNER_GRACE = env.seconds("VISA_OWNER_GRACE", 10, zero=True)  # seconds an owner has to come back (reload)
 # Whether a view-only link to an instance with only open data admits people without an account.
-VISA_OPEN_DATA_GUESTS = env_bool("VISA_OPEN_DATA_GUESTS")
+VISA_OPEN_DATA_GUESTS = env.flag("VISA_OPEN_DATA_GUESTS")

@@ -5,7 +5,7 @@ import os
 import signal
 import sys
 
-from . import catalogue, dcache, faults, glance, introspection, keystone, nova, xvnc
+from . import catalogue, dcache, faults, flavours, glance, introspection, keystone, nova, xvnc
 from .cloud import Cloud
 from .vncserver import BuiltinDesktops
 from .web import App, Server
@@ -59,7 +59,8 @@ def main(argv=None):
 
 def serve(args, cloud):
     identity = keystone.Identity(args.username, args.password, args.project, cloud.token_secret)
-    apis = [keystone.routes, nova.routes, glance.routes, dcache.routes, introspection.routes, faults.routes]
+    apis = [keystone.routes, nova.routes, flavours.routes, glance.routes, dcache.routes, introspection.routes,
+            faults.routes]
     with Server((args.host, args.port), App(cloud, identity, apis, faults.Faults(), cloud.door)) as server:
         host, port = server.server_address[:2]  # port 0 means any free port: say which
         logging.getLogger("devcloud").info("%s desktops, VNC on port %s", cloud.desktops.name, args.vnc_port)

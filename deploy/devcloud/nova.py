@@ -1,4 +1,4 @@
-"""Nova (compute API v2.1): servers and their actions, flavours, limits, version documents."""
+"""Nova (compute API v2.1): servers and their actions, version documents (flavours and limits: `flavours`)."""
 import hashlib
 import re
 import secrets
@@ -85,7 +85,7 @@ def _version_document(request):
     }
 
 
-def _links(request, collection, id):
+def links(request, collection, id):
     return [
         {"rel": "self", "href": f"{request.base_url}/compute/v2.1/{collection}/{id}"},
         {"rel": "bookmark", "href": f"{request.base_url}/compute/{collection}/{id}"},
@@ -93,7 +93,7 @@ def _links(request, collection, id):
 
 
 def _server_summary(request, server):
-    return {"id": server.id, "name": server.name, "links": _links(request, "servers", server.id)}
+    return {"id": server.id, "name": server.name, "links": links(request, "servers", server.id)}
 
 
 def _server_detail(request, server):
@@ -111,7 +111,7 @@ def _server_detail(request, server):
             "extra_specs": {},
         }
     else:
-        flavor = {"id": flavour.id, "links": _links(request, "flavors", flavour.id)[1:]}
+        flavor = {"id": flavour.id, "links": links(request, "flavors", flavour.id)[1:]}
     mac = "fa:16:3e:" + ":".join("%02x" % int(octet) for octet in server.address.split(".")[1:])
     detail = {
         **_server_summary(request, server),
@@ -120,7 +120,7 @@ def _server_detail(request, server):
         "user_id": identity.user_id,
         "metadata": server.metadata,
         "hostId": hashlib.sha224(f"{identity.project_id}devcloud".encode()).hexdigest(),
-        "image": {"id": server.image_id, "links": _links(request, "images", server.image_id)[1:]},
+        "image": {"id": server.image_id, "links": links(request, "images", server.image_id)[1:]},
         "flavor": flavor,
         "created": server.created,
         "updated": server.updated,
@@ -150,25 +150,6 @@ def _server_detail(request, server):
     if server.status == ERROR:
         detail["fault"] = {"code": 500, "created": server.updated, "message": server.fault}
     return detail
-
-
-def _flavour(request, flavour, detail):
-    summary = {"id": flavour.id, "name": flavour.name, "links": _links(request, "flavors", flavour.id)}
-    if not detail:
-        return summary
-    return {
-        **summary,
-        "vcpus": flavour.vcpus,
-        "ram": flavour.ram,
-        "disk": flavour.disk,
-        "swap": 0,
-        "OS-FLV-EXT-DATA:ephemeral": 0,
-        "rxtx_factor": 1.0,
-        "os-flavor-access:is_public": True,
-        "OS-FLV-DISABLED:disabled": False,
-        "description": None,
-        "extra_specs": {},
-    }
 
 
 def _no_server(server_id):
@@ -231,7 +212,7 @@ def create_server(request):
         raise fault(403, "forbidden", str(error)) from None
     created = {
         "id": server.id,
-        "links": _links(request, "servers", server.id),
+        "links": links(request, "servers", server.id),
         "OS-DCF:diskConfig": "MANUAL",
         "security_groups": [{"name": "default"}],
         "adminPass": secrets.token_urlsafe(9),
@@ -271,36 +252,3 @@ def server_action(request, server_id):
     except Conflict as error:
         raise fault(409, "conflictingRequest", str(error)) from None
     return reply(request, 202)
-
-
-@routes.add("GET", API + "/flavors(?P<detail>/detail)?")
-def list_flavours(request, detail):
-    return reply(request, 200, {"flavors": [_flavour(request, f, detail) for f in catalogue.FLAVOURS.values()]})
-
-
-@routes.add("GET", API + "/flavors/(?P<flavor_id>[^/]+)")
-def show_flavour(request, flavor_id):
-    flavour = catalogue.flavour(flavor_id)
-    if flavour is None:
-        raise fault(404, "itemNotFound", f"Flavor {flavor_id} could not be found.")
-    return reply(request, 200, {"flavor": _flavour(request, flavour, detail=True)})
-
-
-@routes.add("GET", API + "/limits")
-def limits(request):
-    used, quota = request.app.cloud.usage(), request.app.cloud.quota
-    absolute = {
-        "maxTotalInstances": quota["instances"],
-        "maxTotalCores": quota["cores"],
-        "maxTotalRAMSize": quota["ram"],
-        "maxServerMeta": 128,
-        "maxImageMeta": 128,
-        "maxTotalKeypairs": 100,
-        "maxServerGroups": 10,
-        "maxServerGroupMembers": 10,
-        "totalInstancesUsed": used["instances"],
-        "totalCoresUsed": used["cores"],
-        "totalRAMUsed": used["ram"],
-        "totalServerGroupsUsed": 0,
-    }
-    return reply(request, 200, {"limits": {"absolute": absolute, "rate": []}})

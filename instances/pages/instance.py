@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 
 from instances.cloud.mounts import mount_point, mounted_experiments
 from instances.lifecycle import expiry, services
-from instances.models import Instance, Role, Thumbnail
+from instances.models import Instance, Role, ShareToken, Thumbnail
 from instances.sharing import access, sessions
+from instances.sharing.links import MAX_LINK_HOURS
 from instances.states import BUILDING, DATA_CHANGEABLE, GONE, RESTING, TRANSIENT, IllegalTransition, State
 from openaccess.models import Experiment
 
@@ -128,6 +129,8 @@ def detail(request, uuid):
         "extension_form": ExtensionForm() if instance.state in RESTING else None,
         "inactivity_days": f"{settings.VISA_INACTIVITY_HOURS / 24:g}",
         "pending_extension": instance.extensions.filter(decision="PENDING").first(),
+        # the share dialog's choices: view-only first, the safer default
+        "link_access": list(reversed(ShareToken.ACCESS)), "max_link_hours": MAX_LINK_HOURS,
     })
 
 

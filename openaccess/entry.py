@@ -1,5 +1,6 @@
 """The portal form of the entry point, /instances/new?dois=A,B&proposals=P, as search portals
 generate it: which experiments the DOIs and proposals name, and why any of them is left out."""
+from .dois import MalformedDOI, UnknownDOI, find_dataset
 from .models import Experiment
 from .policy import can_read
 
@@ -18,10 +19,10 @@ def resolve(user, dois, proposals):
 
     for raw in dois:
         try:
-            take(raw, dois.find_dataset(raw).experiment)
-        except dois.MalformedDOI:
+            take(raw, find_dataset(raw).experiment)
+        except MalformedDOI:
             left_out.append((raw, "this is not a DOI"))
-        except dois.UnknownDOI:
+        except UnknownDOI:
             take(raw, None)
     for proposal in proposals:
         take(proposal, Experiment.objects.filter(proposal_id=proposal).first())

@@ -1,29 +1,8 @@
 """The walking skeleton as a new user tries it, in Debian's chromium driven by Playwright."""
 import re
-from pathlib import Path
 
-from tests.conftest import open_page
-from tests.factories import make_experiment, make_user
-
-SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
-
-
-# True once the noVNC canvas shows more than one colour.
-CANVAS_HAS_PIXELS = """() => {
-    const canvas = document.querySelector('#desktop canvas');
-    if (!canvas || !canvas.width) return false;
-    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    for (let i = 4; i < data.length; i += 4 * 101)
-        if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2]) return true;
-    return false;
-}"""
-
-
-def sign_in(page, user):
-    """Fill in the sign-in page; it sends the user on to where they were going."""
-    page.get_by_label("User name").fill(user.username)
-    page.get_by_label("Password").fill("pw-for-tests")
-    page.get_by_role("button", name="Sign in").click()
+from tests.support.browser import CANVAS_HAS_PIXELS, SHOTS, open_page, sign_in
+from tests.support.factories import make_experiment, make_user
 
 
 def launch_and_see_the_desktop(page):

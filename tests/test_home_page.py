@@ -5,11 +5,10 @@ import re
 
 from instances.models import Instance, InstanceMember, Role
 from instances.tasks import capture_thumbnail
-from tests.a11y import assert_accessible
-from tests.factories import make_user
-from tests.instances.test_home import make_instance
-from tests.test_browser import SHOTS, sign_in
-from tests.web import WebUser
+from tests.support.a11y import assert_accessible
+from tests.support.browser import SHOTS, sign_in
+from tests.support.factories import make_plain_instance, make_user
+from tests.support.web import WebUser
 
 IMAGE_LOADED = "image => image.complete && image.naturalWidth > 0"
 
@@ -86,9 +85,9 @@ def test_an_action_the_desktop_no_longer_allows_says_why(page, committed):
     """A card that is out of date (here: its live updates are held back) offers Start; the answer
     that it cannot start any more is shown, not swallowed."""
     me = make_user()
-    instance = make_instance(me, "STOPPED", name="Stale card")
-    others = [make_instance(me, "BUILDING", name="Coming up"),
-              make_instance(me, "ERROR", name="Broken", state_reason="The cloud refused: no valid host was found.")]
+    instance = make_plain_instance(me, "STOPPED", name="Stale card")
+    others = [make_plain_instance(me, "BUILDING", name="Coming up"),
+              make_plain_instance(me, "ERROR", name="Broken", state_reason="The cloud refused: no valid host was found.")]
     page.route_web_socket("**/ws/live", lambda socket: None)  # the page hears nothing from the server
     page.goto("/")
     sign_in(page, me)

@@ -9,10 +9,10 @@ import pytest
 from deploy.devcloud import xvnc
 from deploy.devcloud.testing import start_devcloud
 from instances.models import Instance
-from tests.a11y import assert_accessible
-from tests.conftest import VIEWPORT, Stack, open_page
-from tests.factories import make_experiment, make_user
-from tests.test_browser import CANVAS_HAS_PIXELS, SHOTS, sign_in
+from tests.support.a11y import assert_accessible
+from tests.support.browser import CANVAS_HAS_PIXELS, SHOTS, VIEWPORT, open_page, sign_in
+from tests.support.factories import make_experiment, make_user
+from tests.support.stack import Stack
 
 DOI = "/doi/10.22003/XFEL.EU-DATA-700000-00"
 
@@ -225,7 +225,7 @@ def test_what_the_page_says_when_data_is_no_longer_readable_and_when_the_desktop
     from django.contrib.auth import get_user_model
 
     from openaccess.models import ExperimentMember
-    from tests.web import WebUser
+    from tests.support.web import WebUser
 
     owner, colleague = (WebUser(stack.url, make_user().username, "pw-for-tests") for _ in range(2))
     users = get_user_model().objects

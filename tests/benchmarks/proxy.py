@@ -32,8 +32,8 @@ import psutil
 from deploy.devcloud import catalogue
 from deploy.devcloud.testing import listening, start_devcloud, vnc_user_data
 from protocols.rfb import SECURITY_NONE, SECURITY_VNC_AUTH, VERSION_3_8, vnc_auth_response
-from tests.conftest import ROOT, free_port, wait_for_port
-from tests.web import WebUser
+from tests.support.stack import ROOT, free_port, wait_for_port
+from tests.support.web import WebUser
 
 PASSWORD = "benchpw1"
 READ_SIZE = 1 << 20

@@ -1,8 +1,8 @@
 """Stop, start, reboot and delete from the instance page, carried out by the worker in devcloud."""
 import pytest
 
-from tests.factories import make_user
-from tests.web import WebUser
+from tests.support.factories import make_user
+from tests.support.web import WebUser
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_operators_stop_and_delete_in_admin(admin_client):
     from django.utils import timezone
 
     from instances.models import Instance
-    from tests.factories import demo_image_and_flavour
+    from tests.support.factories import demo_image_and_flavour
 
     image, flavour = demo_image_and_flavour()
     running, stopped = (

@@ -10,7 +10,7 @@ from instances.cloud import cloudinit, mounts
 from instances.cloud.agent import token_of
 from instances.states import State
 from openaccess.models import ExperimentMember
-from tests.factories import make_experiment, make_instance, make_user
+from tests.support.factories import make_experiment, make_instance, make_user
 
 URL = "/api/agent/mounts"
 

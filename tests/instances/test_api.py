@@ -8,10 +8,10 @@ import pytest
 
 from instances.models import Instance, ShareToken
 from openaccess.models import Experiment
-from tests.apiclient import ApiClient
-from tests.factories import demo_image_and_flavour, make_user
-from tests.quotas.conftest import remove
-from tests.web import WebUser
+from tests.support.apiclient import ApiClient
+from tests.support.cleanup import remove
+from tests.support.factories import demo_image_and_flavour, make_user
+from tests.support.web import WebUser
 
 DEMO_DOI = "https://doi.org/10.22003/XFEL.EU-DATA-700000-00"
 

@@ -6,7 +6,7 @@ from instances.cloud import mounts
 from instances.lifecycle import services
 from instances.models import InstanceMember, Role
 from instances.states import State
-from tests.factories import make_experiment, make_instance, make_user
+from tests.support.factories import make_experiment, make_instance, make_user
 
 
 @pytest.fixture

@@ -5,11 +5,10 @@ import re
 import time
 
 from instances.models import Instance
-from tests.a11y import assert_accessible
-from tests.conftest import open_page
-from tests.factories import make_experiment, make_user
-from tests.test_browser import sign_in
-from tests.web import WebUser
+from tests.support.a11y import assert_accessible
+from tests.support.browser import open_page, sign_in
+from tests.support.factories import make_experiment, make_user
+from tests.support.web import WebUser
 
 
 def server_of(devcloud, uuid):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from instances.cloud import cloudinit, dcache
 from instances.models import Instance
-from tests.factories import demo_image_and_flavour, make_experiment, make_user
+from tests.support.factories import demo_image_and_flavour, make_experiment, make_user
 
 
 def test_user_data_mounts_exactly_the_attached_experiments_read_only(db):
@@ -27,7 +27,7 @@ def test_user_data_mounts_exactly_the_attached_experiments_read_only(db):
 
     sources = sorted(mount[0].split(":", 1)[1] for mount in config["mounts"])
     assert sources == ["/pnfs/xfel/raw/p1", "/pnfs/xfel/raw/p2"]
-    for source, point, fstype, options, *_ in config["mounts"]:
+    for _source, _point, fstype, options, *_ in config["mounts"]:
         flags = options.split(",")
         assert "ro" in flags and "rw" not in flags
         assert fstype == "nfs4" and "nfsvers=4.1" in flags

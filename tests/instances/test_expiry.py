@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from instances.lifecycle import expiry
 from instances.models import Instance, LifetimeExtension
-from tests.factories import demo_image_and_flavour, make_user
-from tests.web import WebUser
+from tests.support.factories import demo_image_and_flavour, make_user
+from tests.support.web import WebUser
 
 
 def eventually(check, timeout=15):

@@ -6,8 +6,8 @@ import pytest
 
 from instances.models import Instance
 from instances.states import LIVE
-from tests.factories import give_room, make_user
-from tests.web import WebUser
+from tests.support.factories import give_room, make_user
+from tests.support.web import WebUser
 
 
 @pytest.fixture

@@ -7,20 +7,13 @@ import pytest
 from django.utils import timezone
 
 from instances.models import Instance, InstanceMember, Role
-from tests.factories import demo_image_and_flavour, make_experiment, make_user
+from tests.support.factories import make_experiment, make_plain_instance, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 def text(html):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-def make_instance(owner, state="ACTIVE", experiments=(), **fields):
-    image, flavour = demo_image_and_flavour()
-    instance = Instance.objects.create(owner=owner, image=image, flavour=flavour, state=state, **fields)
-    instance.experiments.set(experiments)
-    return instance
 
 
 def test_a_first_time_user_is_shown_where_to_start(client):
@@ -35,9 +28,9 @@ def test_cards_show_state_data_expiry_and_the_quota_in_use(client):
     user = make_user()
     with_doi = make_experiment(title="Lysozyme at room temperature", dois=["10.5555/home-card"])
     without = make_experiment(title="Calibration run")
-    make_instance(user, "ACTIVE", [with_doi, without], name="Lysozyme analysis",
+    make_plain_instance(user, "ACTIVE", [with_doi, without], name="Lysozyme analysis",
                   expires_at=timezone.now() + timedelta(days=13, hours=2))
-    make_instance(user, "STOPPED", name="Old one", expires_at=timezone.now() + timedelta(hours=5, minutes=3))
+    make_plain_instance(user, "STOPPED", name="Old one", expires_at=timezone.now() + timedelta(hours=5, minutes=3))
     client.force_login(user)
     page = client.get("/").content.decode()
     words = text(page)
@@ -53,8 +46,8 @@ def test_desktops_shared_with_me_have_their_own_section_with_owner_and_role(clie
     me, owner = make_user(), make_user()
     owner.first_name, owner.last_name = "Ada", "Lovelace"
     owner.save()
-    InstanceMember.objects.create(instance=make_instance(owner, name="Beamtime desktop"), user=me, role=Role.USER)
-    make_instance(owner, name="Not shared")
+    InstanceMember.objects.create(instance=make_plain_instance(owner, name="Beamtime desktop"), user=me, role=Role.USER)
+    make_plain_instance(owner, name="Not shared")
     client.force_login(me)
     words = text(client.get("/").content.decode())
     assert re.search("Shared with me .* Beamtime desktop Active Shared by Ada Lovelace · your role: user", words)
@@ -65,11 +58,11 @@ def test_desktops_shared_with_me_have_their_own_section_with_owner_and_role(clie
 def test_the_page_takes_the_same_queries_for_one_card_or_many(client, django_assert_max_num_queries):
     user = make_user()
     client.force_login(user)
-    make_instance(user, experiments=[make_experiment(dois=["10.5555/q-1"])])
+    make_plain_instance(user, experiments=[make_experiment(dois=["10.5555/q-1"])])
     with django_assert_max_num_queries(20) as one:
         client.get("/")
     for n in range(5):
-        member = make_instance(make_user(), experiments=[make_experiment(dois=[f"10.5555/q-{n + 2}"])])
+        member = make_plain_instance(make_user(), experiments=[make_experiment(dois=[f"10.5555/q-{n + 2}"])])
         InstanceMember.objects.create(instance=member, user=user, role=Role.GUEST)
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get("/")
@@ -77,7 +70,7 @@ def test_the_page_takes_the_same_queries_for_one_card_or_many(client, django_ass
 
 def test_a_card_button_gets_no_content_and_an_impossible_action_a_readable_message(client):
     user = make_user()
-    stopped = make_instance(user, "STOPPED", name="<b>bold</b> desktop")
+    stopped = make_plain_instance(user, "STOPPED", name="<b>bold</b> desktop")
     client.force_login(user)
     htmx = {"HTTP_HX_REQUEST": "true"}
     refused = client.post(f"/instances/{stopped.uuid}/stop", **htmx)
@@ -85,5 +78,5 @@ def test_a_card_button_gets_no_content_and_an_impossible_action_a_readable_messa
     assert refused.content.decode() == "You cannot stop “&lt;b&gt;bold&lt;/b&gt; desktop” now: it is stopped."
     assert client.post(f"/instances/{stopped.uuid}/delete", **htmx).status_code == 204
     assert Instance.objects.get(pk=stopped.pk).state == "DELETING"
-    other = make_instance(make_user(), "ACTIVE")
+    other = make_plain_instance(make_user(), "ACTIVE")
     assert client.post(f"/instances/{other.uuid}/stop", **htmx).status_code == 404

@@ -3,9 +3,9 @@ answers over the WebSocket proxy."""
 import pytest
 import websockets
 
-from tests.factories import make_user
-from tests.rfbclient import non_blank
-from tests.web import WebUser
+from tests.support.factories import make_user
+from tests.support.rfbclient import non_blank
+from tests.support.web import WebUser
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import pytest
 import websockets
 from websockets.sync.client import connect
 
-from tests.conftest import Stack
-from tests.factories import make_user
-from tests.web import WebUser
+from tests.support.factories import make_user
+from tests.support.stack import Stack
+from tests.support.web import WebUser
 
 
 def live(user, path):

@@ -4,9 +4,9 @@ import os
 import signal
 import time
 
-from tests.conftest import Stack
-from tests.factories import make_user
-from tests.web import WebUser
+from tests.support.factories import make_user
+from tests.support.stack import Stack
+from tests.support.web import WebUser
 
 
 def wait_until(condition, timeout=40):

@@ -8,10 +8,10 @@ import pytest
 import websockets
 
 from instances.models import Instance
-from tests.conftest import end
-from tests.factories import make_experiment, make_user
-from tests.rfbclient import non_blank
-from tests.web import WebUser
+from tests.support.factories import make_experiment, make_user
+from tests.support.rfbclient import non_blank
+from tests.support.stack import end
+from tests.support.web import WebUser
 
 KEY = struct.pack(">BBxxI", 4, 1, 0x61)
 POINTER = struct.pack(">BBHH", 5, 1, 10, 10)

@@ -13,9 +13,9 @@ from instances.desktop import thumbnails
 from instances.models import DesktopSession, Image, Instance, InstanceMember, Role, Thumbnail
 from instances.tasks import refresh_thumbnails
 from protocols import rfb
-from tests.factories import demo_image_and_flavour, make_user
-from tests.rfbclient import non_blank
-from tests.web import WebUser
+from tests.support.factories import demo_image_and_flavour, make_user
+from tests.support.rfbclient import non_blank
+from tests.support.web import WebUser
 
 SECRET = "thumb-pw"
 

@@ -8,12 +8,11 @@ import pytest
 
 from instances.models import Flavour, Image, Instance
 from quotas.models import Purpose, Quota
-from tests.a11y import assert_accessible
-from tests.conftest import open_page
-from tests.factories import make_experiment, make_user
-from tests.quotas.conftest import remove
-from tests.test_browser import SHOTS, sign_in
-from tests.web import WebUser
+from tests.support.a11y import assert_accessible
+from tests.support.browser import SHOTS, open_page, sign_in
+from tests.support.cleanup import remove
+from tests.support.factories import make_experiment, make_user
+from tests.support.web import WebUser
 
 INSTANCE_PAGE = re.compile(r"/instances/[0-9a-f-]{36}/$")
 

@@ -5,8 +5,8 @@ import pytest
 import requests
 from django.utils import timezone
 
-from tests.factories import make_experiment, make_user
-from tests.web import WebUser
+from tests.support.factories import make_experiment, make_user
+from tests.support.web import WebUser
 
 
 @pytest.fixture

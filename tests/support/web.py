@@ -4,7 +4,7 @@ import time
 
 import requests
 
-from tests.rfbclient import RfbClient
+from tests.support.rfbclient import RfbClient
 
 DEMO_DOI_PAGE = "/doi/10.22003/XFEL.EU-DATA-700000-00"
 

@@ -1,7 +1,7 @@
 """Accessibility checks in the browser: axe-core (from npm) run on the page as a user sees it."""
 from pathlib import Path
 
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 

@@ -49,6 +49,14 @@ def make_instance(owner, experiments=(), state="ACTIVE"):
     return instance
 
 
+def make_plain_instance(owner, state="ACTIVE", experiments=(), **fields):
+    """An instance row with only the fields given (no name, no expiry unless told), as the home page's cards show it."""
+    image, flavour = demo_image_and_flavour()
+    instance = Instance.objects.create(owner=owner, image=image, flavour=flavour, state=state, **fields)
+    instance.experiments.set(experiments)
+    return instance
+
+
 def give_room(user, instances=30):
     """Quotas of the user's own, for both purposes, wide enough for a test that launches many."""
     from quotas.models import Purpose, Quota

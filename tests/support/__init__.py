@@ -8,6 +8,7 @@
     web         a signed-in HTTP session against the stack, as a browser holds one
     apiclient   the REST API over HTTP with a personal API token
     rfbclient   a small RFB client over TCP or WebSocket
+    sharing     RFB input messages for the sharing tests, the inputs a VM counted, refusals
     devcloud    what devcloud's tests share (the VNC password of their servers)
     oidc        a real OpenID Connect provider on loopback (tests/oidc/provider)
 

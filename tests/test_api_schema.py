@@ -12,9 +12,9 @@ import requests
 from django.core.management import call_command
 
 from instances.models import Instance
-from tests.apiclient import ApiClient
-from tests.factories import demo_image_and_flavour, make_user
-from tests.quotas.conftest import remove
+from tests.support.apiclient import ApiClient
+from tests.support.cleanup import remove
+from tests.support.factories import demo_image_and_flavour, make_user
 
 CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_headers_conformance", "response_schema_conformance",

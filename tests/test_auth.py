@@ -4,7 +4,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.test import override_settings
 
 from openaccess.models import FacilityAccount
-from tests.factories import make_user
+from tests.support.factories import make_user
 from visa.auth import ClaimsBackend, groups_from
 
 PROVIDER = {f"OIDC_{name}": f"https://aai.test/{name}" for name in (

@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from tests.conftest import Stack
-from tests.factories import make_user
-from tests.rfbclient import RfbClient, non_blank
-from tests.web import WebUser
+from tests.support.factories import make_user
+from tests.support.rfbclient import RfbClient, non_blank
+from tests.support.stack import Stack
+from tests.support.web import WebUser
 
 
 @pytest.fixture(scope="module")

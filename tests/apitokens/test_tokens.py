@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from apitokens import services
 from apitokens.models import ApiToken
-from tests.apiclient import ApiClient
-from tests.factories import make_user
-from tests.web import WebUser
+from tests.support.apiclient import ApiClient
+from tests.support.factories import make_user
+from tests.support.web import WebUser
 
 
 def test_a_token_made_on_its_page_signs_a_script_in_until_it_is_revoked(stack, committed):

@@ -15,7 +15,7 @@ import statistics
 import time
 import urllib.request
 
-from tests.web import WebUser
+from tests.support.web import WebUser
 
 
 def devcloud(url, path, body=None):

@@ -10,8 +10,8 @@ import json
 import statistics
 import time
 
-from tests.rfbclient import non_blank
-from tests.web import DEMO_DOI_PAGE, WebUser
+from tests.support.rfbclient import non_blank
+from tests.support.web import DEMO_DOI_PAGE, WebUser
 
 
 def one_run(user):

@@ -17,7 +17,7 @@ import time
 
 from websockets.sync.client import connect
 
-from tests.web import WebUser
+from tests.support.web import WebUser
 
 STATE = re.compile(r'class="badge state-(\w+)"')
 

@@ -23,7 +23,7 @@ import uuid
 import django
 import requests
 
-from tests.web import WebUser
+from tests.support.web import WebUser
 
 PASSWORD = "burst-benchmark-pw"
 

@@ -2,9 +2,8 @@ import pytest
 
 from deploy.devcloud import catalogue
 from deploy.devcloud.testing import start_devcloud, vnc_user_data
-from tests.rfbclient import RfbClient
-
-PASSWORD = "s3cret-pw"
+from tests.support.devcloud import PASSWORD
+from tests.support.rfbclient import RfbClient
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 
 from deploy.devcloud.testing import listening
-from tests.rfbclient import NOVNC_PIXEL_FORMAT, SecurityFailure
+from tests.support.rfbclient import NOVNC_PIXEL_FORMAT, SecurityFailure
 
 
 def colours(pixels):

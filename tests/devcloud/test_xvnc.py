@@ -5,7 +5,7 @@ import pytest
 
 from deploy.devcloud import xvnc
 from deploy.devcloud.testing import start_devcloud
-from tests.rfbclient import SecurityFailure
+from tests.support.rfbclient import SecurityFailure
 
 pytestmark = pytest.mark.skipif(not xvnc.available(), reason="TigerVNC's Xvnc is not installed")
 

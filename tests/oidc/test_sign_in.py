@@ -7,10 +7,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from tests.conftest import open_page
-from tests.factories import make_user
-from tests.test_browser import SHOTS
-from tests.web import WebUser
+from tests.support.browser import SHOTS, open_page
+from tests.support.factories import make_user
+from tests.support.web import WebUser
 
 DOI_PAGE = "/doi/10.22003/XFEL.EU-DATA-700000-00"
 

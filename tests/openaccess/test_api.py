@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from instances.models import Instance
-from tests.apiclient import ApiClient
-from tests.factories import demo_image_and_flavour, make_experiment, make_user
+from tests.support.apiclient import ApiClient
+from tests.support.factories import demo_image_and_flavour, make_experiment, make_user
 
 
 @pytest.fixture

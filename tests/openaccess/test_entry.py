@@ -5,8 +5,8 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.factories import give_room, make_experiment, make_user
-from tests.web import DEMO_DOI_PAGE, WebUser, preselected
+from tests.support.factories import give_room, make_experiment, make_user
+from tests.support.web import DEMO_DOI_PAGE, WebUser, preselected
 
 
 @pytest.fixture

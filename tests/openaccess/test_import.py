@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from openaccess.models import Dataset, Experiment
-from tests.factories import make_experiment
+from tests.support.factories import make_experiment
 
 CATALOGUE = Path(__file__).parent / "catalogue"
 

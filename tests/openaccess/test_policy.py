@@ -8,7 +8,7 @@ from django.utils import timezone
 from openaccess import dois
 from openaccess.models import Experiment, ExperimentMember
 from openaccess.policy import can_read, is_open, readable, release_date
-from tests.factories import make_experiment, make_user
+from tests.support.factories import make_experiment, make_user
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 

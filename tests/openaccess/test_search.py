@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from openaccess.models import Experiment
 from openaccess.search import Criteria, search
-from tests.factories import make_experiment, make_user
+from tests.support.factories import make_experiment, make_user
 
 PAST = timezone.now() - datetime.timedelta(days=30)
 

@@ -1,11 +1,8 @@
-import time
-
+"""Fixtures for quota tests: this process's cloud driver on the session's devcloud, or on a full one."""
 import pytest
 
 from deploy.devcloud import catalogue
 from deploy.devcloud.testing import start_devcloud
-from instances.lifecycle import services
-from instances.states import State
 
 
 @pytest.fixture
@@ -26,22 +23,3 @@ def full_cloud(tmp_path, settings):
     settings.OPENSTACK = {**settings.OPENSTACK, "auth_url": full.auth_url}
     yield full
     full.stop()
-
-
-def remove(instances, timeout=60):
-    """Delete instances the stack's worker is building, as their owner would, once it has finished
-    with them, and then their rows: so no server is left on the session's devcloud."""
-    deadline = time.monotonic() + timeout
-    for instance in instances:
-        while instance.state in (State.PENDING, State.BUILDING, State.STARTING):
-            assert time.monotonic() < deadline, f"{instance} still {instance.state}"
-            time.sleep(0.2)
-            instance.refresh_from_db()
-        if instance.state != State.DELETED:
-            services.delete(instance, "test cleanup")
-    for instance in instances:
-        while instance.state != State.DELETED:
-            assert time.monotonic() < deadline, f"{instance} still {instance.state}"
-            time.sleep(0.2)
-            instance.refresh_from_db()
-        instance.delete()

@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 
 from instances.models import Instance
 from quotas.models import ApprovalRequest, Purpose, Quota
-from tests.factories import demo_image_and_flavour, make_user
+from tests.support.factories import demo_image_and_flavour, make_user
 
 QUOTAS = "/admin/quotas/quota/"
 

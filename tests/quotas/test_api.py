@@ -3,9 +3,9 @@ import re
 
 from instances.models import Instance
 from openaccess.models import Experiment
-from tests.factories import demo_image_and_flavour, make_user
-from tests.quotas.conftest import remove
-from tests.web import DEMO_DOI_PAGE, WebUser
+from tests.support.cleanup import remove
+from tests.support.factories import demo_image_and_flavour, make_user
+from tests.support.web import DEMO_DOI_PAGE, WebUser
 
 
 def test_the_api_refuses_past_the_open_data_quota_with_a_409_and_the_page_says_the_same(stack, committed):

@@ -7,11 +7,10 @@ from django.contrib.admin.models import LogEntry
 
 from instances.models import Instance
 from quotas.models import Purpose, Quota
-from tests.conftest import open_page
-from tests.factories import make_user
-from tests.quotas.conftest import remove
-from tests.test_browser import SHOTS, sign_in
-from tests.web import DEMO_DOI_PAGE
+from tests.support.browser import SHOTS, open_page, sign_in
+from tests.support.cleanup import remove
+from tests.support.factories import make_user
+from tests.support.web import DEMO_DOI_PAGE
 
 INSTANCE_PAGE = re.compile(r"/instances/[0-9a-f-]{36}/$")
 

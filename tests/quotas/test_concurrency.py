@@ -7,8 +7,8 @@ from instances.lifecycle import services
 from instances.models import Instance
 from quotas.models import Quota
 from quotas.refusals import QuotaExceeded
-from tests.factories import demo_image_and_flavour, make_experiment, make_user
-from tests.quotas.conftest import remove
+from tests.support.cleanup import remove
+from tests.support.factories import demo_image_and_flavour, make_experiment, make_user
 
 LAUNCHES = 50
 

@@ -12,7 +12,7 @@ from quotas import approval
 from quotas.limits import limits_for
 from quotas.models import ApprovalRequest, Purpose, Quota
 from quotas.refusals import ApprovalRequired, CloudFull, QuotaExceeded
-from tests.factories import demo_image_and_flavour, make_experiment, make_user
+from tests.support.factories import demo_image_and_flavour, make_experiment, make_user
 
 pytestmark = pytest.mark.usefixtures("cloud")
 

@@ -1,0 +1,1 @@
+"""Tests of devcloud (deploy/devcloud), the small OpenStack the other tests run against."""

@@ -1,0 +1,1 @@
+"""Tests of instances.api: the REST API as a script uses it."""

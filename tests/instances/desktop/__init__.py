@@ -1,0 +1,1 @@
+"""Tests of instances.desktop: the proxy's RFB filter and thumbnails."""

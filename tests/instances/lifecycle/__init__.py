@@ -1,0 +1,1 @@
+"""Tests of instances.lifecycle: states, services and their cloud steps, faults, retries, expiry."""

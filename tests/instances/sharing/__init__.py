@@ -1,0 +1,1 @@
+"""Tests of instances.sharing: share links, roles, control, support requests and desktop sessions."""

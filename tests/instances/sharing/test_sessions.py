@@ -1,0 +1,43 @@
+"""Who is connected stays true when an ASGI process dies: its desktop sessions stop beating and
+the reconciler ends them, while a connection that stays open keeps its session."""
+import os
+import signal
+import time
+
+from tests.support.factories import make_user
+from tests.support.stack import Stack
+from tests.support.web import WebUser
+
+
+def wait_until(condition, timeout=40):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_the_sessions_of_a_killed_asgi_process_end_and_a_live_one_stays(devcloud, tmp_path, committed):
+    from instances.models import DesktopSession
+
+    stack = Stack(tmp_path, devcloud.auth_url, env={"VISA_SESSION_HEARTBEAT": "1"})
+    try:
+        user = WebUser(stack.url, make_user().username, "pw-for-tests")
+        uuid, _ = user.launch_from_doi(another=True)
+        user.wait_for_state(uuid, "ACTIVE")
+        doomed_url, doomed = stack.start_web("doomed")
+        sessions = DesktopSession.objects.filter(instance__uuid=uuid)
+
+        with user.open_desktop(uuid) as staying:
+            desktop = user.open_desktop(uuid, server=doomed_url)
+            wait_until(lambda: sessions.filter(ended_at=None).count() == 2)
+            os.killpg(doomed.pid, signal.SIGKILL)  # no disconnect handler runs: only the heartbeat stops
+            doomed.wait(10)
+            wait_until(lambda: sessions.filter(ended_at=None).count() == 1)
+            time.sleep(4)  # four beats: the open connection keeps beating and stays
+            assert sessions.filter(ended_at=None).count() == 1
+            assert staying.framebuffer()
+        wait_until(lambda: sessions.filter(ended_at=None).count() == 0)
+        desktop.close()
+        user.delete_instance(uuid)
+    finally:
+        stack.stop()

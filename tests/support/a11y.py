@@ -1,0 +1,23 @@
+"""Accessibility checks in the browser: axe-core (from npm) run on the page as a user sees it."""
+from pathlib import Path
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def violations(page, exclude=()):
+    """axe-core's WCAG 2.1 A/AA violations on the page, as 'rule: target' lines."""
+    page.add_script_tag(path=str(AXE))
+    context = {"exclude": [[selector] for selector in exclude]} if exclude else {"include": [["html"]]}
+    result = page.evaluate(
+        "([context, tags]) => axe.run(context, {runOnly: {type: 'tag', values: tags}})", [context, WCAG_AA]
+    )
+    return [f"{v['id']}: {', '.join(str(n['target']) for n in v['nodes'])} ({v['help']})" for v in result["violations"]]
+
+
+def assert_accessible(page, exclude=()):
+    """Fail with axe-core's findings unless the page has no WCAG 2.1 A/AA violation.
+
+    `exclude` takes CSS selectors axe cannot judge, such as the remote desktop's canvas."""
+    found = violations(page, exclude)
+    assert not found, "accessibility violations:\n" + "\n".join(found)

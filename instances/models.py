@@ -105,11 +105,22 @@ class Instance(models.Model):
     lifetime_warned_at = models.DateTimeField(null=True, blank=True)
     inactivity_warned_at = models.DateTimeField(null=True, blank=True)
     room_locked = models.BooleanField(default=False, help_text="Users only watch; owner and support control")
+    launch_key = models.CharField(
+        max_length=100, blank=True, editable=False, help_text="The Idempotency-Key it was launched with"
+    )
+    step_task = models.CharField(
+        max_length=36, blank=True, editable=False,
+        help_text="The queued task that carries out its change; empty when none could be queued",
+    )
 
     objects = InstanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "launch_key"], condition=~models.Q(launch_key=""),
+                                    name="one_instance_per_launch_key"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.uuid})"

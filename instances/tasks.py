@@ -5,6 +5,7 @@ import time
 from celery import shared_task
 from django.conf import settings
 
+from instances import queue
 from instances.cloud import driver as cloud
 from instances.desktop import thumbnails
 from instances.lifecycle import expiry, steps
@@ -12,26 +13,27 @@ from instances.lifecycle import reconcile as reconciler
 from instances.models import Instance
 
 
-@shared_task
-def advance(instance_pk, attempt=0, act=False):
+@shared_task(bind=True)
+def advance(self, instance_pk, attempt=0, act=False):
     """Steps of an instance's change for up to VISA_STEP_SECONDS, then the task schedules itself
-    again, so no task holds a worker for long; cloud errors are retried with backoff."""
-    instance = Instance.objects.select_related("image", "flavour").filter(pk=instance_pk).first()
+    again, so no task holds a worker for long; cloud errors are retried with backoff. A task that is
+    no longer the instance's `step_task` was superseded (`queue.advance`) and does nothing."""
+    instance = Instance.objects.select_related("image", "flavour").filter(
+        pk=instance_pk, step_task=self.request.id).first()
     deadline = time.monotonic() + settings.VISA_STEP_SECONDS
     while instance is not None:
         try:
             delay = steps.advance(instance, act)
         except cloud.ERRORS as error:
             if cloud.transient(error) and attempt + 1 < settings.VISA_CLOUD_RETRIES:
-                advance.apply_async((instance_pk,), {"attempt": attempt + 1, "act": act},
-                                    countdown=steps.retry_delay(attempt))
+                queue.advance(instance_pk, act, attempt + 1, countdown=steps.retry_delay(attempt))
             else:
                 steps.give_up(instance, error, attempt + 1)
             return
         if delay is None:
             return
         if time.monotonic() + delay > deadline:
-            advance.apply_async((instance_pk,), countdown=delay)
+            queue.advance(instance_pk, countdown=delay)
             return
         time.sleep(delay)
         instance.refresh_from_db()

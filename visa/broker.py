@@ -1,4 +1,5 @@
-"""The demo's Celery broker: kombu's filesystem transport, writing each message atomically.
+"""Celery's brokers: for the demo, kombu's filesystem transport writing each message atomically;
+in production, kombu's Redis transport that survives Redis going away (`RedisTransport`).
 
 kombu creates a message file in the queue folder and then writes it, so a worker polling the
 folder can take a file still empty and crash on it (seen with a burst of launches). Here the
@@ -7,7 +8,7 @@ import os
 import uuid
 from time import monotonic
 
-from kombu.transport import filesystem
+from kombu.transport import filesystem, redis
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
@@ -30,3 +31,30 @@ class Channel(filesystem.Channel):
 
 class Transport(filesystem.Transport):
     Channel = Channel
+
+
+class RedisQoS(redis.QoS):
+    """Acknowledgements of a channel whose connection was lost are dropped: kombu 5.7 fails on them
+    with an AttributeError that stops the worker. The message stays in Redis's unacknowledged set
+    and is delivered again after the visibility timeout (CELERY_BROKER_TRANSPORT_OPTIONS), as a
+    killed worker's are; an advance task delivered again stops unless it is still the instance's
+    `step_task`, and the other tasks may run twice."""
+
+    def ack(self, delivery_tag):
+        if not self.channel.closed:
+            super().ack(delivery_tag)
+
+    def reject(self, delivery_tag, requeue=False):
+        if not self.channel.closed:
+            super().reject(delivery_tag, requeue)
+
+
+class RedisChannel(redis.Channel):
+    QoS = RedisQoS
+    do_restore = False  # giving messages back as a lost connection's channel closes fails the same way
+
+
+class RedisTransport(redis.Transport):
+    """kombu's Redis transport for a worker that outlives Redis going away."""
+
+    Channel = RedisChannel

@@ -52,6 +52,7 @@ def owned_instance(request, uuid, verb):
     return instance
 
 
+LAUNCH_KEY_LENGTH = Instance._meta.get_field("launch_key").max_length
 NOT_YOURS = {403: ErrorSerializer, 404: ErrorSerializer}
 ACTED = {202: InstanceSerializer, 409: ConflictSerializer, **NOT_YOURS}
 
@@ -105,13 +106,25 @@ class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         description="The same launch as the Launch button. A refusal by the quota or the cloud is a 409 "
                     "(403 while an operator's approval is missing) saying what was exceeded and what to do.",
         request=LaunchSerializer,
-        responses={201: InstanceSerializer, 400: INVALID, 403: RefusalSerializer, 409: RefusalSerializer},
+        parameters=[OpenApiParameter(
+            "Idempotency-Key", str, OpenApiParameter.HEADER,
+            description=f"Any string of up to {LAUNCH_KEY_LENGTH} characters that names this launch, such as a "
+                        "UUID: a request with a key you launched with before makes nothing and answers 200 with "
+                        "that instance, so a retry after a lost answer never makes a second desktop.",
+        )],
+        responses={201: InstanceSerializer, 200: InstanceSerializer, 400: INVALID, 403: RefusalSerializer,
+                   409: RefusalSerializer},
     )
     def create(self, request):
+        key = request.headers.get("Idempotency-Key", "")
+        if len(key) > LAUNCH_KEY_LENGTH:
+            raise exceptions.ValidationError({"Idempotency-Key": [f"At most {LAUNCH_KEY_LENGTH} characters."]})
+        if earlier := services.launched(request.user, key):
+            return self.answer(earlier, status.HTTP_200_OK)
         launch = LaunchSerializer(data=request.data)
         launch.is_valid(raise_exception=True)
         try:
-            instance = services.launch(request.user, **launch.validated_data)
+            instance = services.launch(request.user, **launch.validated_data, key=key)
         except LaunchRefused as refusal:
             refused = status.HTTP_403_FORBIDDEN if isinstance(refusal, ApprovalRequired) else status.HTTP_409_CONFLICT
             return Response(refusal.as_dict(), status=refused)

@@ -5,8 +5,9 @@ live is an orphan and is deleted; a live instance whose server vanished goes to 
 server was stopped or started in the cloud itself (not by visa) takes the server's state; one in a
 transient state whose task stopped (a worker killed, a message lost) is driven again; one in
 UNKNOWN gets its real state back once the cloud answers. Instances that changed after the
-servers were listed are left for the next run. One run at a time (an advisory lock on
-PostgreSQL); every change goes through `transition`, which re-checks the state under a row lock.
+servers were listed are left for the next run. A step the broker did not take (it was down) is
+queued again at the next run. One run at a time (an advisory lock on PostgreSQL); every change
+goes through `transition`, which re-checks the state under a row lock.
 """
 import contextlib
 import logging
@@ -14,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from instances import queue
@@ -126,9 +128,11 @@ def _recover(instance, server):
 
 
 def _drive_stuck():
-    """Transient instances whose task made no step for VISA_STUCK_AFTER seconds."""
+    """Transient instances whose step the broker did not take (at once), or whose task made no step
+    for VISA_STUCK_AFTER seconds."""
     quiet_since = timezone.now() - timedelta(seconds=settings.VISA_STUCK_AFTER)
-    for instance in Instance.objects.filter(state__in=TRANSIENT, updated_at__lt=quiet_since):
+    unqueued = Q(step_task="") | Q(updated_at__lt=quiet_since)
+    for instance in Instance.objects.filter(unqueued, state__in=TRANSIENT):
         log.warning("reconcile: %s stuck in %s; driving it again", instance.uuid, instance.state)
         _drive(instance)
 

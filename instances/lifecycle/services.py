@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -112,9 +112,27 @@ def detach(user, instance, experiment):
     return True
 
 
-def launch(user, experiments, image, flavour, name=""):
+def launched(user, key):
+    """The instance this user launched with this Idempotency-Key, if any."""
+    return Instance.objects.filter(owner=user, launch_key=key).first() if key else None
+
+
+def launch(user, experiments, image, flavour, name="", key=""):
     """Record a new instance (PENDING) with the experiments' data attached, and queue its build.
-    Raises PermissionDenied, or quotas' LaunchRefused with what to do, and then records nothing."""
+    Raises PermissionDenied, or quotas' LaunchRefused with what to do, and then records nothing.
+    A launch with a `key` the user launched with before makes nothing and returns that instance,
+    so a retried request never makes a second desktop."""
+    if earlier := launched(user, key):
+        return earlier
+    try:
+        return _launch(user, experiments, image, flavour, name, key)
+    except IntegrityError:  # the same key, at the same time: one_instance_per_launch_key let one in
+        if earlier := launched(user, key):
+            return earlier
+        raise
+
+
+def _launch(user, experiments, image, flavour, name, key):
     for experiment in experiments:
         if not can_read(user, experiment):
             raise PermissionDenied(f"You may not read the data of {experiment.proposal_id}.")
@@ -127,6 +145,7 @@ def launch(user, experiments, image, flavour, name=""):
             name=name or (experiments[0].title[:100] if experiments else image.name),
             # the shorter of the quota's and the flavour's lifetimes
             state_changed_at=now, expires_at=now + min(limits.lifetime, lifetime_of(flavour)), last_activity_at=now,
+            launch_key=key,
         )
         instance.experiments.set(experiments)
         InstanceEvent.objects.create(

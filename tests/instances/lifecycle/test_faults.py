@@ -7,6 +7,7 @@ import pytest
 from instances.models import Instance
 from instances.states import LIVE
 from tests.support.factories import give_room, make_user
+from tests.support.waiting import eventually
 from tests.support.web import WebUser
 
 
@@ -20,15 +21,6 @@ def cloud(devcloud):
 def scientist(stack, committed):
     user = give_room(make_user())
     return WebUser(stack.url, user.username, "pw-for-tests")
-
-
-def eventually(check, timeout=30, every=0.1):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not true after {timeout} s: {check.__doc__ or check}")
-        time.sleep(every)
-    return result
 
 
 def state(uuid):

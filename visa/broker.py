@@ -58,3 +58,16 @@ class RedisTransport(redis.Transport):
     """kombu's Redis transport for a worker that outlives Redis going away."""
 
     Channel = RedisChannel
+
+
+def redis_options(visibility_timeout):
+    """The Redis transport's options. A task is acknowledged when it ends (CELERY_TASK_ACKS_LATE);
+    one a killed worker held goes back to the queue `visibility_timeout` seconds after it was taken
+    (kombu's default: 1 h), and every worker looks each second. settings gives a run of
+    VISA_STEP_SECONDS plus one cloud call; a longer run or a later countdown is delivered twice,
+    and its `step_task` stops the copy (instances/queue.py)."""
+    return {
+        "visibility_timeout": visibility_timeout,
+        "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
+        "socket_connect_timeout": 5, "socket_timeout": 5,  # a broker that hangs fails a publish, not a page
+    }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from visa import env
+from visa import broker, env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VISA_VAR_DIR", BASE_DIR / "var"))
@@ -73,8 +73,7 @@ DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{VAR_DIR / 'd
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Under ASGI every request runs its sync code on a thread of its own, so persistent connections
     # leak and a burst of requests opens one connection each, past PostgreSQL's max_connections.
-    # A pool bounds them per process; requests beyond it wait for a free connection, 10 s at most,
-    # so that with PostgreSQL down a request (a desktop opening) fails soon with PoolTimeout.
+    # A pool bounds them per process; requests beyond it wait for a free connection (10 s, then PoolTimeout).
     DATABASES["default"]["OPTIONS"] = {
         "pool": {"min_size": 1, "max_size": env.integer("VISA_DB_POOL_SIZE", 20, minimum=1), "timeout": 10}
     }
@@ -101,8 +100,8 @@ else:
 
 # Celery: Redis in production, a broker on the filesystem for the demo (no server to run).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_TRANSPORT = "visa.broker:RedisTransport" if REDIS_URL else "visa.broker:Transport"
 if not REDIS_URL:
-    CELERY_BROKER_TRANSPORT = "visa.broker:Transport"  # kombu's filesystem broker, written atomically
     _celery_dir = VAR_DIR / "celery"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir),
@@ -254,17 +253,8 @@ VISA_CLOUD_RETRIES = env.integer("VISA_CLOUD_RETRIES", 6, minimum=1)  # tries of
 VISA_CLOUD_BACKOFF = env.seconds("VISA_CLOUD_BACKOFF", 1, zero=True)  # seconds before the first retry; doubles
 # A transient state whose task made no step for this long is driven again by the reconciler.
 VISA_STUCK_AFTER = env.seconds("VISA_STUCK_AFTER", 120)
-if REDIS_URL:
-    CELERY_BROKER_TRANSPORT = "visa.broker:RedisTransport"  # a worker that loses Redis reconnects
-    # A task is acknowledged when it ends (CELERY_TASK_ACKS_LATE); one that a killed worker held goes
-    # back to the queue this long after it was taken (kombu's default: 1 h): a run of
-    # VISA_STEP_SECONDS plus one step's cloud call. A longer run or a later countdown is delivered
-    # twice; its `step_task` stops the copy (instances/queue.py). Every worker looks each second.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": VISA_STEP_SECONDS + VISA_CLOUD_TIMEOUT,
-        "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
-        "socket_connect_timeout": 5, "socket_timeout": 5,  # a broker that hangs fails a publish, not a page
-    }
+if REDIS_URL:  # visa/broker.py: a worker that outlives Redis, and a killed worker's task back within seconds
+    CELERY_BROKER_TRANSPORT_OPTIONS = broker.redis_options(visibility_timeout=VISA_STEP_SECONDS + VISA_CLOUD_TIMEOUT)
 # Expiry (hours): lifetime (a flavour may set its own), inactivity, and the warnings before each.
 VISA_LIFETIME_HOURS = env.hours("VISA_LIFETIME_HOURS", 14 * 24)
 VISA_INACTIVITY_HOURS = env.hours("VISA_INACTIVITY_HOURS", 4 * 24)

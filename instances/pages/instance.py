@@ -22,6 +22,7 @@ from instances.sharing.links import MAX_LINK_HOURS
 from instances.states import BUILDING, DATA_CHANGEABLE, GONE, RESTING, TRANSIENT, IllegalTransition, State
 from openaccess.models import Experiment
 from openaccess.policy import can_read
+from visa.params import an_id, ids
 
 from . import sharing
 from .forms import ExtensionForm
@@ -202,7 +203,7 @@ def act(request, uuid, action):
 def attach(request, uuid):
     """Open data in a desktop the user has: attach it; the VM's agent mounts it within seconds."""
     instance, _ = _visible_instance(request, uuid)
-    experiments = list(Experiment.objects.filter(pk__in=request.POST.getlist("experiment")))
+    experiments = list(Experiment.objects.filter(pk__in=ids(request.POST.getlist("experiment"), "experiment")))
     if not experiments:
         raise Http404("No such experiment")
     try:
@@ -221,7 +222,7 @@ def attach(request, uuid):
 @require_POST
 def detach(request, uuid):
     instance, _ = _visible_instance(request, uuid)
-    experiment = get_object_or_404(Experiment, pk=request.POST.get("experiment"))
+    experiment = get_object_or_404(Experiment, pk=an_id(request.POST.get("experiment"), "experiment"))
     try:
         services.detach(request.user, instance, experiment)
     except PermissionDenied as error:

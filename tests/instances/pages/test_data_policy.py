@@ -6,11 +6,13 @@ import datetime
 import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
+from websockets.sync.client import connect
 
 from instances.models import AccessRequest, InstanceMember, Role, Thumbnail
 from instances.pages.instance import instance_fragment
 from instances.sharing import links, requests
 from tests.support.factories import make_experiment, make_instance, make_user
+from tests.support.web import WebUser
 
 RELEASED = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
@@ -81,6 +83,33 @@ def test_operators_granted_view_any_instance_see_it_without_asking(owner, client
     assert "/pnfs/secret/p2" not in page and "1 more experiment" in page
     assert client.get(f"/instances/{instance.uuid}/thumbnail").status_code == 200
     assert page_of(client, stranger, instance).status_code == 404
+
+
+def first_push(user, uuid):
+    """What the live instance page is sent first, over a real WebSocket to the stack."""
+    url = user.base_url.replace("http", "ws", 1) + f"/ws/instances/{uuid}/live"
+    with connect(url, additional_headers={"Cookie": user.cookie_header, "Origin": user.base_url},
+                 open_timeout=10) as socket:
+        return socket.recv(timeout=10)
+
+
+def test_the_live_page_pushes_staff_only_the_state_and_operators_the_history(stack, committed):
+    owner = make_user()
+    experiment = make_experiment(members=[owner])
+    instance = make_instance(owner, [experiment])
+    instance.events.create(from_state="ACTIVE", to_state="ACTIVE", actor=owner.username,
+                           reason=f"attached the data of {experiment.proposal_id}")
+    staff, operator = make_user(), make_user()
+    staff.is_staff = True
+    staff.save()
+    operator.user_permissions.add(Permission.objects.get(codename="view_any_instance"))
+    try:
+        pushed = first_push(WebUser(stack.url, staff.username, "pw-for-tests"), instance.uuid)
+        assert "Ask the owner for access" in pushed and experiment.proposal_id not in pushed
+        pushed = first_push(WebUser(stack.url, operator.username, "pw-for-tests"), instance.uuid)
+        assert f"attached the data of {experiment.proposal_id}" in pushed
+    finally:
+        instance.delete()
 
 
 @pytest.fixture

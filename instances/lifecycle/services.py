@@ -109,10 +109,11 @@ def attach(user, instance, experiment):
 
 
 def _who_may_not_read(instance, experiment):
-    """Who shares the desktop but may not read the experiment, by name: its members, and guests
-    without an account who watch now (a link admits them only while all the data is open). Their
-    desktop would show the data, so attaching it waits until the owner has removed them."""
-    members = instance.members.select_related("user").order_by("created_at")
+    """Who shares the desktop but may not read the experiment, by name: its users and guests (as
+    the desktop proxy checks them; support staff are trusted with what they help with), and
+    guests without an account who watch now (a link admits them only while all the data is open).
+    Their desktop would show the data, so attaching it waits until the owner has removed them."""
+    members = instance.members.filter(role__in=(Role.USER, Role.GUEST)).select_related("user").order_by("created_at")
     names = [f"{m.user.get_full_name() or m.user.username} ({m.get_role_display()})"
              for m in members if not can_read(m.user, experiment)]
     anonymous = live_sessions(instance).filter(user=None).count()

@@ -124,6 +124,8 @@ def test_data_someone_sharing_the_desktop_may_not_read_waits_until_the_owner_rem
 
     shared = make_experiment(members=[owner, watcher])  # data the watcher may read is fine
     assert services.attach(owner, instance, shared)
+    # support staff are not asked, as the desktop proxy does not ask them (sharing.access.desktop_access)
+    InstanceMember.objects.create(instance=instance, user=make_user(), role=Role.SUPPORT)
     membership.delete()  # once the owner removed them, the rest attaches too
     assert services.attach(owner, instance, ours)
 

@@ -121,6 +121,9 @@ class Instance(models.Model):
             models.UniqueConstraint(fields=["owner", "launch_key"], condition=~models.Q(launch_key=""),
                                     name="one_instance_per_launch_key"),
         ]
+        # Granted in admin to operators who must see every instance's page (its data paths still
+        # only to those who may read the data); other staff ask the owner for access.
+        permissions = [("view_any_instance", "Can see any instance's page")]
 
     def __str__(self):
         return f"{self.name} ({self.uuid})"
@@ -245,13 +248,14 @@ class ShareToken(models.Model):
         """"view-only" or "interactive", as pages and the API name a link's access."""
         return next(access for access, role in self.ACCESS.items() if role == self.role)
 
-    def problem(self, at=None):
-        """Why the token admits nobody now, or "" when it may be used."""
+    def problem(self, at=None, counting_uses=True):
+        """Why the token admits nobody now, or "" when it may be used (by someone it admitted
+        before, without `counting_uses`: their use is counted already)."""
         if self.revoked_at:
             return "This link was revoked by the desktop's owner."
         if self.expires_at and self.expires_at <= (at or timezone.now()):
             return "This link has expired."
-        if self.max_uses is not None and self.uses >= self.max_uses:
+        if counting_uses and self.max_uses is not None and self.uses >= self.max_uses:
             return "This link has been used as often as its owner allowed."
         return ""
 

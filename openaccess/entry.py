@@ -30,5 +30,6 @@ def resolve(user, dois, proposals):
 
 
 def names(query_value):
-    """The comma-separated names of a query parameter."""
-    return [name.strip() for name in (query_value or "").split(",") if name.strip()]
+    """The comma-separated names of a query parameter (NUL characters, which no name has and the
+    database refuses, taken out)."""
+    return [name.strip() for name in (query_value or "").replace("\x00", "").split(",") if name.strip()]

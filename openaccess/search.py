@@ -33,8 +33,8 @@ class Criteria:
     @classmethod
     def from_query(cls, query):
         """Criteria from a query string; anything malformed is ignored rather than an error."""
-        def text(name):  # PostgreSQL refuses NUL characters in a query
-            return query.get(name, "").replace("\x00", "").strip()[:200]
+        def text(name):
+            return words(query.get(name, ""))
 
         def number(name, most):
             value = query.get(name, "")
@@ -50,6 +50,11 @@ class Criteria:
             sort=query.get("sort", "relevance") if query.get("sort") in SORTS else "relevance",
             page=number("page", 10**9) or 1,
         )
+
+
+def words(text):
+    """Search text as the database may take it: PostgreSQL refuses NUL characters in a query."""
+    return text.replace("\x00", "").strip()[:200]
 
 
 def full_text_match(experiments, text):
@@ -109,7 +114,7 @@ def pick(user, text="", access="", most=8):
     """A launch page's experiment picker: (the first `most` experiments `user` may read that
     match `text` and `access`, newest first without text, how many match). A proposal number
     finds its experiment too; each experiment says whether the user is a member (`mine`)."""
-    criteria = Criteria(text=text.strip()[:200], access=access if access in ("open", "mine") else "")
+    criteria = Criteria(text=words(text), access=access if access in ("open", "mine") else "")
     mine = Exists(ExperimentMember.objects.filter(user=user, experiment=OuterRef("pk")))
     found = matching(user, criteria).annotate(mine=mine).order_by(*ordering(criteria))
     proposal = (matching(user, Criteria(access=criteria.access)).annotate(mine=mine)

@@ -1,6 +1,10 @@
 """Error answers for what no view handled (an unknown URL, a bad request, a server error): JSON
-{"detail": ...} under /api/, as every API answer is, and Django's own pages elsewhere."""
+{"detail": ...} under /api/, as every API answer is, and Django's own pages elsewhere. A
+BadRequest's message is written for the client (visa.params) and shown; other 400s (suspicious
+requests) say nothing of why."""
+from django.core.exceptions import BadRequest
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 
 
@@ -9,6 +13,9 @@ def _api(request, status, detail):
 
 
 def bad_request(request, exception):
+    if type(exception) is BadRequest:
+        message = str(exception)
+        return _api(request, 400, message) or render(request, "400.html", {"message": message}, status=400)
     return _api(request, 400, "Bad request.") or defaults.bad_request(request, exception)
 
 

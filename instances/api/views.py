@@ -16,6 +16,7 @@ from instances.sharing import links, roles
 from instances.states import IllegalTransition, State
 from quotas.models import Purpose
 from quotas.refusals import ApprovalRequired, LaunchRefused
+from visa.parsers import JSONParser
 from visa.schema import INVALID, ErrorSerializer
 
 from .serializers import (
@@ -67,6 +68,7 @@ ACTED = {202: InstanceSerializer, 409: ConflictSerializer, **NOT_YOURS}
     destroy=extend_schema(summary="Delete it (the cloud server is deleted by a task)", responses=ACTED),
 )
 class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    parser_classes = [JSONParser]
     serializer_class = InstanceSerializer
     lookup_field = "uuid"
     lookup_value_converter = "uuid"
@@ -181,6 +183,7 @@ class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         request=NewShareTokenSerializer, responses={201: CreatedShareToken, 400: INVALID, **NOT_YOURS}),
 )
 class ShareTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    parser_classes = [JSONParser]
     serializer_class = ShareTokenSerializer
     lookup_value_converter = "int"
 

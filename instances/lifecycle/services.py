@@ -11,8 +11,9 @@ from django.utils import timezone
 from instances import live, queue
 from instances.models import Instance, InstanceEvent, Role
 from instances.sharing.roles import role_of
+from instances.sharing.sessions import live_sessions
 from instances.states import DATA_CHANGEABLE, State, check
-from openaccess.policy import can_read
+from openaccess.policy import can_read, is_open
 from quotas.limits import purpose_of
 
 from . import quota
@@ -87,7 +88,8 @@ def _data_change(user, instance, verb):
 def attach(user, instance, experiment):
     """Attach an experiment's data to a desktop that runs (or will): its mount agent mounts it within
     VISA_AGENT_POLL_SECONDS. Both the user and the owner must be allowed to read it, since the VM
-    mounts it for the owner. Returns False if it was attached already. Raises PermissionDenied."""
+    mounts it for the owner, and so must everyone the desktop is shared with (_who_may_not_read).
+    Returns False if it was attached already. Raises PermissionDenied, saying who blocks it."""
     with transaction.atomic():
         locked = _data_change(user, instance, "attach")
         for reader in {user, instance.owner}:
@@ -96,9 +98,28 @@ def attach(user, instance, experiment):
                 raise PermissionDenied(f"{whose} may not read the data of {experiment.proposal_id}.")
         if locked.experiments.filter(pk=experiment.pk).exists():
             return False
+        blocking = _who_may_not_read(locked, experiment)
+        if blocking:
+            raise PermissionDenied(
+                f"The data of {experiment.proposal_id} is not attached: {' and '.join(blocking)} may not read it. "
+                "The owner can remove them from the desktop (Share), then attach it.")
         locked.experiments.add(experiment)
         note(locked, user.username, f"attached the data of {experiment.proposal_id}")
     return True
+
+
+def _who_may_not_read(instance, experiment):
+    """Who shares the desktop but may not read the experiment, by name: its users and guests (as
+    the desktop proxy checks them; support staff are trusted with what they help with), and
+    guests without an account who watch now (a link admits them only while all the data is open).
+    Their desktop would show the data, so attaching it waits until the owner has removed them."""
+    members = instance.members.filter(role__in=(Role.USER, Role.GUEST)).select_related("user").order_by("created_at")
+    names = [f"{m.user.get_full_name() or m.user.username} ({m.get_role_display()})"
+             for m in members if not can_read(m.user, experiment)]
+    anonymous = live_sessions(instance).filter(user=None).count()
+    if anonymous and not is_open(experiment):
+        names.append(f"{anonymous} guest{'s' if anonymous > 1 else ''} without an account")
+    return names
 
 
 def detach(user, instance, experiment):

@@ -21,6 +21,8 @@ from instances.sharing import access, sessions
 from instances.sharing.links import MAX_LINK_HOURS
 from instances.states import BUILDING, DATA_CHANGEABLE, GONE, RESTING, TRANSIENT, IllegalTransition, State
 from openaccess.models import Experiment
+from openaccess.policy import can_read
+from visa.params import an_id, ids
 
 from . import sharing
 from .forms import ExtensionForm
@@ -60,6 +62,8 @@ STATE_TEXT = {
 }
 # The owner's answers to a support operator who asks for access.
 ANSWERS = [("guest", "Admit as guest"), ("support", "Admit as support"), ("refused", "Refuse")]
+# The permission that lets an operator see any instance's page without being admitted to it.
+VIEW_ANY = "instances.view_any_instance"
 ACTIONS = {"start": services.start, "stop": services.stop, "reboot": services.reboot, "delete": services.delete}
 
 
@@ -70,8 +74,15 @@ def instance_fragment(user, session, uuid):
     return render_to_string("instances/_status.html", _live_context(user, session, instance))
 
 
+def sees_inside(user, role):
+    """Whether the visitor sees more than what they need to ask for access (the state): its
+    members, link guests, and operators granted "view any instance"; other staff do not."""
+    return role is not None or user.has_perm(VIEW_ANY)
+
+
 def _live_context(user, session, instance):
     role = access.page_role(user, session, instance)
+    inside = sees_inside(user, role)
     refusal = _refusal(user, session, instance, role)
     heading, text = STATE_TEXT[instance.state]
     if role is None and instance.state not in GONE:
@@ -86,7 +97,7 @@ def _live_context(user, session, instance):
                "time_left": instance.expires_at and timeuntil(instance.expires_at, depth=1),
                "actions": BUTTONS.get(instance.state, []),
                "present": list(sessions.live_sessions(instance)) if role else [],
-               "events": instance.events.all()}
+               "inside": inside, "events": instance.events.all() if inside else []}
     if role == Role.OWNER:
         context.update(sharing.panel(instance), answers=ANSWERS)
     return context
@@ -109,21 +120,31 @@ def _own_instance(request, uuid):
 
 
 def _visible_instance(request, uuid):
-    """The instance and the visitor's role on it (None for support staff, who may ask for access)."""
+    """The instance and the visitor's role on it (None for staff, who may ask for access, and
+    operators who may view any instance)."""
     instance = get_object_or_404(Instance.objects.select_related("image", "flavour"), uuid=uuid)
     role = access.page_role(request.user, request.session, instance)
-    if role is None and not request.user.is_staff:
+    if role is None and not (request.user.is_staff or request.user.has_perm(VIEW_ANY)):
         raise Http404("No such instance")
     return instance, role
+
+
+def readable_mounts(user, instance):
+    """(experiment, mount point) of the instance's mounts whose data the visitor may read, and
+    how many others it mounts: a data path is shown only to those who may read the data."""
+    mounted = mounted_experiments(instance)
+    shown = [(e, mount_point(e)) for e in mounted if can_read(user, e)]
+    return shown, len(mounted) - len(shown)
 
 
 def detail(request, uuid):
     if not request.user.is_authenticated and not request.session.get(access.GUEST_SESSION_KEY):
         return redirect_to_login(request.get_full_path())
     instance, role = _visible_instance(request, uuid)
+    mounts, unreadable = readable_mounts(request.user, instance)
     return render(request, "instances/detail.html", {
         **_live_context(request.user, request.session, instance),
-        "mounts": [(e, mount_point(e)) for e in mounted_experiments(instance)],
+        "mounts": mounts, "unreadable_mounts": unreadable,
         "changes_data": role in (Role.OWNER, Role.USER) and instance.state in DATA_CHANGEABLE,
         "all_actions": ACTIONS,
         "extension_form": ExtensionForm() if instance.state in RESTING else None,
@@ -142,7 +163,9 @@ def status(request, uuid):
 def thumbnail(request, uuid):
     """The desktop's latest picture, for whoever may see the instance page. Cards ask for it with
     its time in the query, so a browser may keep each picture: a new one has a new URL."""
-    instance, _ = _visible_instance(request, uuid)
+    instance, role = _visible_instance(request, uuid)
+    if not sees_inside(request.user, role):
+        raise Http404("No such picture")
     picture = get_object_or_404(Thumbnail, instance=instance)
     response = HttpResponse(bytes(picture.jpeg), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
@@ -180,7 +203,7 @@ def act(request, uuid, action):
 def attach(request, uuid):
     """Open data in a desktop the user has: attach it; the VM's agent mounts it within seconds."""
     instance, _ = _visible_instance(request, uuid)
-    experiments = list(Experiment.objects.filter(pk__in=request.POST.getlist("experiment")))
+    experiments = list(Experiment.objects.filter(pk__in=ids(request.POST.getlist("experiment"), "experiment")))
     if not experiments:
         raise Http404("No such experiment")
     try:
@@ -199,7 +222,7 @@ def attach(request, uuid):
 @require_POST
 def detach(request, uuid):
     instance, _ = _visible_instance(request, uuid)
-    experiment = get_object_or_404(Experiment, pk=request.POST.get("experiment"))
+    experiment = get_object_or_404(Experiment, pk=an_id(request.POST.get("experiment"), "experiment"))
     try:
         services.detach(request.user, instance, experiment)
     except PermissionDenied as error:

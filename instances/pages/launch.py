@@ -19,6 +19,7 @@ from openaccess.models import Experiment
 from openaccess.policy import can_read
 from quotas.limits import purpose_of
 from quotas.refusals import LaunchRefused
+from visa.params import an_id, ids
 from visa.redirects import safe_back
 
 from .forms import LaunchForm
@@ -39,9 +40,9 @@ def _to_running(request, experiments):
 @require_POST
 def launch(request):
     """The launch forms of other pages (the DOI page): a refusal goes back there as a message."""
-    experiments = list(Experiment.objects.filter(pk__in=request.POST.getlist("experiment")))
-    image = get_object_or_404(Image, pk=request.POST.get("image"), enabled=True)
-    flavour = get_object_or_404(Flavour, pk=request.POST.get("flavour"), enabled=True)
+    experiments = list(Experiment.objects.filter(pk__in=ids(request.POST.getlist("experiment"), "experiment")))
+    image = get_object_or_404(Image, pk=an_id(request.POST.get("image"), "image"), enabled=True)
+    flavour = get_object_or_404(Flavour, pk=an_id(request.POST.get("flavour"), "flavour"), enabled=True)
     if running := _to_running(request, experiments):
         return running
     try:

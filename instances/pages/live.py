@@ -10,7 +10,7 @@ from instances.models import Instance
 from instances.sharing import access
 
 from .home import home_fragment
-from .instance import instance_fragment
+from .instance import VIEW_ANY, instance_fragment
 
 CLOSE_FORBIDDEN = 4403
 
@@ -45,7 +45,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         instance = Instance.objects.filter(uuid=self.uuid).first()
         if instance is None:
             return None
-        if access.page_role(user, self.scope.get("session"), instance) or user.is_staff:
+        if access.page_role(user, self.scope.get("session"), instance) or user.is_staff or user.has_perm(VIEW_ANY):
             return live.instance_group(self.uuid)
         return None
 

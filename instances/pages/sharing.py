@@ -64,6 +64,8 @@ def create_link(request, uuid):
         max_uses = int(form["max_uses"]) if form.get("max_uses") else None
     except ValueError:
         return _error("Expiry and maximum uses must be numbers.")
+    if "\x00" in form.get("label", "") + form.get("email", ""):  # PostgreSQL refuses NUL characters
+        return _error("The label and the e-mail address may not contain NUL characters.")
     try:
         token, secret = links.create_link(instance, request.user, form.get("access"), hours, max_uses,
                                           email=form.get("email", ""), label=form.get("label", ""))

@@ -57,10 +57,16 @@ def desktop_access(user, session, uuid):
 
 
 def _guest_token(session, instance):
-    """The still valid token that admitted this anonymous session to the instance, if any."""
+    """The token that admitted this anonymous session to the instance, while it still admits
+    (not revoked, not expired) and the desktop shows open data only, as when they joined."""
     token_id = (session or {}).get(GUEST_SESSION_KEY, {}).get(str(instance.uuid))
-    token = ShareToken.objects.filter(pk=token_id, instance=instance, revoked_at=None).first()
-    return token if token and settings.VISA_OPEN_DATA_GUESTS else None
+    if token_id is None or not settings.VISA_OPEN_DATA_GUESTS:
+        return None
+    token = ShareToken.objects.filter(pk=token_id, instance=instance).first()
+    # Their join was counted among the link's uses: a link used up since still admits them.
+    if token is None or token.problem(counting_uses=False) or not only_open_data(instance):
+        return None
+    return token
 
 
 def page_role(user, session, instance):

@@ -1,10 +1,13 @@
 """Attaching data to a desktop that runs: who may, which data, and what the history says."""
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from instances.cloud import mounts
 from instances.lifecycle import services
-from instances.models import InstanceMember, Role
+from instances.models import DesktopSession, InstanceMember, Role
 from instances.states import State
 from tests.support.factories import make_experiment, make_instance, make_user
 
@@ -101,3 +104,39 @@ def test_the_attach_page_refuses_guests_with_a_message_and_hides_the_desktop_fro
     client.force_login(stranger)
     assert client.post(f"/instances/{instance.uuid}/attach", {"experiment": experiment.pk}).status_code == 404
     assert not instance.experiments.exists()
+
+
+def test_data_someone_sharing_the_desktop_may_not_read_waits_until_the_owner_removes_them(owner, client):
+    """The desktop would show the new data to everyone on it: refused, naming who blocks it."""
+    instance = make_instance(owner)
+    watcher = make_user()
+    watcher.first_name, watcher.last_name = "Wanda", "Watcher"
+    watcher.save()
+    membership = InstanceMember.objects.create(instance=instance, user=watcher, role=Role.GUEST)
+    ours = make_experiment(members=[owner])
+    with pytest.raises(PermissionDenied, match=rf"The data of {ours.proposal_id} is not attached: "
+                                               r"Wanda Watcher \(guest\) may not read it"):
+        services.attach(owner, instance, ours)
+    assert not instance.experiments.exists()
+    client.force_login(owner)  # the page says so too
+    answer = client.post(f"/instances/{instance.uuid}/attach", {"experiment": ours.pk}, follow=True)
+    assert "Wanda Watcher (guest) may not read it. The owner can remove them" in answer.content.decode()
+
+    shared = make_experiment(members=[owner, watcher])  # data the watcher may read is fine
+    assert services.attach(owner, instance, shared)
+    # support staff are not asked, as the desktop proxy does not ask them (sharing.access.desktop_access)
+    InstanceMember.objects.create(instance=instance, user=make_user(), role=Role.SUPPORT)
+    membership.delete()  # once the owner removed them, the rest attaches too
+    assert services.attach(owner, instance, ours)
+
+
+def test_guests_without_an_account_watching_block_all_but_open_data(owner):
+    instance = make_instance(owner)
+    DesktopSession.objects.create(instance=instance, name="Guest", role=Role.GUEST, channel_name="c")
+    closed = make_experiment(members=[owner])
+    with pytest.raises(PermissionDenied, match="1 guest without an account may not read it"):
+        services.attach(owner, instance, closed)
+    released = make_experiment(members=[owner], release_date=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
+    assert services.attach(owner, instance, released)
+    DesktopSession.objects.update(ended_at=timezone.now())  # gone: their link no longer admits them
+    assert services.attach(owner, instance, closed)

@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, Channels consumers for WebSockets (Origin checked)."""
+"""ASGI entry point: Django for HTTP, Channels consumers for WebSockets opened by this site's own
+pages (visa.origins)."""
 import os
 import warnings
 
@@ -12,13 +13,13 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from instances.routing import websocket_urlpatterns  # noqa: E402
+from visa.origins import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -1,5 +1,12 @@
-"""`Authorization: Bearer <secret>` for scripts, beside the browser's session (which keeps CSRF)."""
+"""`Authorization: Bearer <secret>` for scripts, beside the browser's session (which keeps CSRF).
+A wrong secret counts as a failed sign-in from the client's address (django-axes, as the login
+forms do): too many and that address is refused for a while, with when to try again."""
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth.signals import user_login_failed
+from django.utils import timezone
 from rest_framework import authentication, exceptions
+
+from visa.lockout import message, retry_at
 
 from . import services
 
@@ -13,8 +20,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None  # not ours: the session may sign the request in
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Send the token as “Authorization: Bearer <token>”.")
+        if not AxesProxyHandler.is_allowed(request._request):
+            until = retry_at(request._request)
+            raise exceptions.Throttled(wait=(until - timezone.now()).total_seconds(), detail=message(until))
         token = services.authenticate(header[1])
         if token is None:
+            user_login_failed.send(sender=__name__, credentials={}, request=request._request)
             raise exceptions.AuthenticationFailed("This API token is not valid. Check that you copied all of it.")
         problem = token.problem()
         if problem:

@@ -17,7 +17,7 @@ from uvicorn.importer import import_from_string
 from uvicorn.main import main as uvicorn_cli
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
-SETTINGS = DEPLOY.parent / "visa" / "settings.py"
+SETTINGS = sorted((DEPLOY.parent / "visa").glob("*settings.py"))  # settings.py and the parts it takes
 
 
 def unit_commands():
@@ -79,7 +79,8 @@ def test_units_and_compose_run_web_worker_and_beat():
 
 
 def test_the_env_example_lists_every_setting():
-    read = set(re.findall(r'(?:environ\.get|environ\[|env\.\w+)\(?\s*"([A-Z_]+)"', SETTINGS.read_text()))
+    text = "".join(path.read_text() for path in SETTINGS)
+    read = set(re.findall(r'(?:environ\.get|environ\[|env\.\w+)\(?\s*"([A-Z_]+)"', text))
     listed = set(re.findall(r"^#?([A-Z_]+)=", (DEPLOY / "visa.env.example").read_text(), re.MULTILINE))
     assert read | {"DATABASE_URL"} <= listed, f"missing in deploy/visa.env.example: {read - listed}"
 

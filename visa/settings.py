@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served by us rather than from a CDN
     "channels",
+    "axes",  # failed sign-ins: visa/lockout.py
     "openaccess",
     "quotas",
     "instances",
@@ -49,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a lockout into its answer (visa.lockout.response)
 ]
 
 ROOT_URLCONF = "visa.urls"
@@ -150,49 +152,11 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "visa.schema.document_refusals"],
 }
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = LOGOUT_REDIRECT_URL = "home"
+# Sign-in: Django's login, failed sign-ins throttled, OpenID Connect when a provider is configured.
+from visa.signin_settings import *  # noqa: E402,F403
 
-# Sign-in by OpenID Connect when a provider is configured, beside Django's own login (the demo
-# and local operator accounts). visa.auth maps the claims; docs/operators.md has examples.
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
-OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
-if OIDC_RP_CLIENT_ID:
+if OIDC_RP_CLIENT_ID:  # noqa: F405
     INSTALLED_APPS.append("mozilla_django_oidc")
-    AUTHENTICATION_BACKENDS.insert(0, "visa.auth.ClaimsBackend")
-    OIDC_RP_CLIENT_SECRET = env.required("OIDC_RP_CLIENT_SECRET", "OIDC_RP_CLIENT_ID is set")
-    OIDC_OP_AUTHORIZATION_ENDPOINT = env.required("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_RP_CLIENT_ID is set")
-    OIDC_OP_TOKEN_ENDPOINT = env.required("OIDC_OP_TOKEN_ENDPOINT", "OIDC_RP_CLIENT_ID is set")
-    OIDC_OP_USER_ENDPOINT = env.required("OIDC_OP_USER_ENDPOINT", "OIDC_RP_CLIENT_ID is set")
-    OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
-    if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")):
-        OIDC_OP_JWKS_ENDPOINT = env.required("OIDC_OP_JWKS_ENDPOINT", f"OIDC_RP_SIGN_ALGO is {OIDC_RP_SIGN_ALGO}")
-    OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")  # end_session_endpoint
-    OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
-    OIDC_USE_PKCE = env.flag("OIDC_USE_PKCE", True)
-    OIDC_STORE_ID_TOKEN = True  # the hint for signing out at the provider
-    OIDC_CALLBACK_CLASS = "visa.auth.CallbackView"
-OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your institution")
-# Which claim holds what (empty: not taken from the provider).
-OIDC_CLAIMS = {
-    "username": os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username"),
-    "email": os.environ.get("OIDC_EMAIL_CLAIM", "email"),
-    "first_name": os.environ.get("OIDC_FIRST_NAME_CLAIM", "given_name"),
-    "last_name": os.environ.get("OIDC_LAST_NAME_CLAIM", "family_name"),
-    "groups": os.environ.get("OIDC_GROUPS_CLAIM", "groups"),
-    "facility_user_id": os.environ.get("OIDC_FACILITY_USER_ID_CLAIM", ""),
-}
-# Only group values matching this become groups; with a capture group, that part is the name
-# (e.g. "urn:geant:helmholtz.de:group:([^#]+)#login.helmholtz.de").
-OIDC_GROUPS_PATTERN = env.regex("OIDC_GROUPS_PATTERN", ".+")
-# When set, only members of one of these groups may sign in by OIDC.
-OIDC_ALLOWED_GROUPS = env.names("OIDC_ALLOWED_GROUPS")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.time_zone("VISA_TIME_ZONE", "Europe/Berlin")

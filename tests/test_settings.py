@@ -1,5 +1,6 @@
-"""Production settings pass Django's deployment checks; the demo's key never passes them; a bad
-value stops start-up with a message naming the setting."""
+"""Production settings pass Django's deployment checks; outside the demo there is no secret key
+but the one configured, and the demo makes a random one of its own; a bad value stops start-up with
+a message naming the setting."""
 import os
 import secrets
 import subprocess
@@ -17,10 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def manage(*args, **env):
     """`manage.py *args` with the test runner's environment less its DJANGO_* settings (the
-    browser fixture sets one that deployments must not), plus env."""
+    browser fixture sets one that deployments must not) but a secret key, plus env (None: unset)."""
     base = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
-                          capture_output=True, text=True)
+    base["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    env = {key: value for key, value in {**base, **env}.items() if value is not None}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
 
 
 def check_deploy(**env):
@@ -28,14 +30,36 @@ def check_deploy(**env):
 
 
 def test_production_settings_are_clean():
-    result = check_deploy(DJANGO_HTTPS="1", DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    result = check_deploy(DJANGO_HTTPS="1")
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
 
-def test_the_demo_secret_key_is_refused_for_production():
-    result = check_deploy(DJANGO_HTTPS="1")
-    assert result.returncode != 0 and "security.W009" in result.stderr
+def test_without_a_secret_key_only_the_demo_starts():
+    """With no key there is nothing to sign sessions and mount-agent tokens with but a key anyone
+    could know: a deployment (DATABASE_URL set) refuses to start, saying what to set."""
+    result = manage("check", DJANGO_SECRET_KEY="", DATABASE_URL="postgres://visa@127.0.0.1:5432/visa")
+    assert result.returncode != 0
+    assert ("ImproperlyConfigured: DJANGO_SECRET_KEY must be set because DATABASE_URL is set (only the demo, "
+            "on its embedded database, makes its own key); make one with: python -c") in result.stderr
+
+
+def test_the_demo_makes_a_random_key_once_and_keeps_it_to_itself(tmp_path):
+    def demo_key():
+        result = manage("shell", "-v0", "-c", "from django.conf import settings; print(settings.SECRET_KEY)",
+                        DJANGO_SECRET_KEY=None, DATABASE_URL=None, VISA_VAR_DIR=str(tmp_path))
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    key = demo_key()
+    assert len(key) >= 50 and demo_key() == key
+    stored = tmp_path / "secret-key"
+    assert stored.read_text() == key and stored.stat().st_mode & 0o777 == 0o600
+    assert [path.name for path in tmp_path.iterdir()] == ["secret-key"]
+    other = tmp_path / "other"
+    other.mkdir()
+    assert manage("shell", "-v0", "-c", "from django.conf import settings; print(settings.SECRET_KEY)",
+                  DJANGO_SECRET_KEY=None, DATABASE_URL=None, VISA_VAR_DIR=str(other)).stdout.strip() != key
 
 
 OIDC = {
@@ -46,7 +70,7 @@ OIDC = {
 
 
 def test_production_settings_with_openid_connect_are_clean():
-    result = check_deploy(DJANGO_HTTPS="1", DJANGO_SECRET_KEY=secrets.token_urlsafe(50), **OIDC)
+    result = check_deploy(DJANGO_HTTPS="1", **OIDC)
     assert result.returncode == 0, result.stderr
 
 

@@ -11,13 +11,14 @@ from pathlib import Path
 import dj_database_url
 
 from visa import broker, env
+from visa.secret_key import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VISA_VAR_DIR", BASE_DIR / "var"))
 
 DEBUG = env.flag("DJANGO_DEBUG")
-# The demo key's prefix makes `manage.py check --deploy` refuse it for production.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-visa-demo-only-key-set-DJANGO_SECRET_KEY")
+# DJANGO_SECRET_KEY; only the demo (no DATABASE_URL) makes its own, in VAR_DIR (visa/secret_key.py).
+SECRET_KEY = secret_key(VAR_DIR)
 # Also the WebSocket origins: the desktop proxy accepts an Origin header only for these hosts.
 ALLOWED_HOSTS = env.names("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env.names("DJANGO_CSRF_TRUSTED_ORIGINS")

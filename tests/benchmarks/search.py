@@ -19,6 +19,7 @@ import psycopg
 DATABASE = "visa_bench_search"
 os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "visa.settings")
+os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-" + os.urandom(16).hex())  # with DATABASE_URL, required
 
 WORDS = ("protein crystal magnet spin laser plasma water catalyst membrane virus enzyme polymer "
          "diffraction scattering spectroscopy imaging ultrafast dynamics pressure temperature phase "

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import setup_databases, teardown_databases
 
-from tests.support.browser import open_page
+from tests.support.browser import WatchedBrowser, open_page
 from tests.support.stack import Stack
 
 # Property tests check results, not speed (benchmarks do that): no per-example deadline, which a
@@ -83,5 +83,18 @@ def browser():
             executable_path="/usr/bin/chromium",
             args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
         )
-        yield browser
+        yield WatchedBrowser(browser)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """A test that used the browser fails if a page broke the Content-Security-Policy (an inline
+    script, an eval, a file from elsewhere): the page would not work as the test saw it."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    browser.violations.clear()
+    yield
+    assert not browser.violations, "Content-Security-Policy violations:\n" + "\n".join(browser.violations)

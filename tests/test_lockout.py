@@ -4,14 +4,15 @@ Each test comes from addresses of its own (X-Forwarded-For, which uvicorn trusts
 so the tests' own address is never locked."""
 import re
 
+import pytest
 import requests
-from django.conf import settings
 
 from tests.support.apiclient import ApiClient
 from tests.support.factories import make_user
+from tests.support.stack import Stack
 from tests.support.web import WebUser
 
-LIMIT = settings.AXES_FAILURE_LIMIT
+LIMIT = 10  # VISA_SIGNIN_FAILURES's default
 LOCKED = "Too many failed sign-ins for this account or from your address. Try again in 15 minutes, at "
 
 
@@ -23,6 +24,15 @@ def sign_in(base_url, username, password, address, path="/accounts/login/"):
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
     return http.post(base_url + path, data={"username": username, "password": password,
                                             "csrfmiddlewaretoken": token}, headers={"Referer": base_url + path})
+
+
+@pytest.fixture(scope="module")
+def stack(seeded, devcloud, tmp_path_factory):
+    """visa's web process with the default limits (the shared stack's are off: tests/support/stack.py)."""
+    stack = Stack(tmp_path_factory.mktemp("lockout"), devcloud.auth_url, worker=False,
+                  env={"VISA_SIGNIN_FAILURES": str(LIMIT)})
+    yield stack
+    stack.stop()
 
 
 def signed_in(answer):

@@ -23,8 +23,9 @@ INVALID = OpenApiResponse(OpenApiTypes.OBJECT, description=(
 
 
 def document_refusals(result, generator, request, public):
-    """401 (no or a bad token or session) and 403 (e.g. a session request without its CSRF token)
-    can answer any operation that needs a signed-in user; say so once here, not on every view."""
+    """401 (no or a bad token or session), 403 (e.g. a session request without its CSRF token) and
+    429 (too many failed sign-ins from this address: visa/lockout.py) can answer any operation that
+    needs a signed-in user; say so once here, not on every view."""
     result.setdefault("components", {}).setdefault("schemas", {}).setdefault("Error", ERROR)
     ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     for operations in result["paths"].values():
@@ -34,6 +35,8 @@ def document_refusals(result, generator, request, public):
             responses = operation["responses"]
             responses.setdefault("401", {"description": "Not signed in: no token or session, or a bad one", **ref})
             responses.setdefault("403", {"description": "Refused", **ref})
+            responses.setdefault("429", {"description": "Too many failed sign-ins: the detail says when to try "
+                                                        "again, as does the Retry-After header", **ref})
             if any(parameter["name"] == "page" for parameter in operation.get("parameters", [])):
                 responses.setdefault("404", {"description": "No such page", **ref})
     return result

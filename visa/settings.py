@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # CONTENT_SECURITY_POLICY, below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -263,3 +264,20 @@ VISA_OWNER_LEAVES = env.choice("VISA_OWNER_LEAVES", "disconnect", ("disconnect",
 VISA_OWNER_GRACE = env.seconds("VISA_OWNER_GRACE", 10, zero=True)  # seconds an owner has to come back (reload)
 # Whether a view-only link to an instance with only open data admits people without an account.
 VISA_OPEN_DATA_GUESTS = env.flag("VISA_OPEN_DATA_GUESTS")
+
+# Content-Security-Policy on every answer (django-csp): scripts, styles and everything else from
+# this site's own files only (no inline script or style, no eval: htmx runs with allowEval off), the
+# WebSockets to this site, and no page of ours inside another site's frame. A view that needs more
+# says so itself (visa/urls.py: the Swagger UI).
+_ws_site = "/".join(VISA_SITE_URL.replace("http", "ws", 1).split("/")[:3])  # the origin, ws:// or wss://
+# Signing out may send the browser on to the provider's logout: a redirect after a form.
+_after_logout = ["/".join(OIDC_OP_LOGOUT_ENDPOINT.split("/")[:3])] if OIDC_OP_LOGOUT_ENDPOINT else []  # noqa: F405
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:"],  # Pico's icons and noVNC's cursor are data: URLs
+    "connect-src": ["'self'", _ws_site],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'", *_after_logout],
+}}

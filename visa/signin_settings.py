@@ -36,11 +36,11 @@ if OIDC_RP_CLIENT_ID:
     OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
     if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")):
         OIDC_OP_JWKS_ENDPOINT = env.required("OIDC_OP_JWKS_ENDPOINT", f"OIDC_RP_SIGN_ALGO is {OIDC_RP_SIGN_ALGO}")
-    OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")  # end_session_endpoint
     OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
     OIDC_USE_PKCE = env.flag("OIDC_USE_PKCE", True)
     OIDC_STORE_ID_TOKEN = True  # the hint for signing out at the provider
     OIDC_CALLBACK_CLASS = "visa.auth.CallbackView"
+OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")  # end_session_endpoint
 OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your institution")
 # Which claim holds what (empty: not taken from the provider).
 OIDC_CLAIMS = {

@@ -2,7 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from visa.auth import LogoutView
@@ -14,8 +16,9 @@ urlpatterns = [
     path("", include("apitokens.urls")),
     # The API's schema and its documentation are public; every operation in them needs a signed-in user.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
-         name="api-docs"),
+    # The Swagger UI's script is a file of its own (the split view); its page has an inline <style>.
+    path("api/docs/", csp_update({"style-src": [SELF, UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(
+        url_name="api-schema", permission_classes=[AllowAny])), name="api-docs"),
     path("accounts/login/", auth_views.LoginView.as_view(extra_context={
         "oidc_provider": settings.OIDC_PROVIDER_NAME if settings.OIDC_RP_CLIENT_ID else None,
     }), name="login"),

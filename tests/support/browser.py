@@ -1,15 +1,64 @@
 """The browser as tests drive it: a laptop-sized page of its own, signing in, where screenshots
-go, and whether the remote desktop's canvas shows a picture."""
+go, whether the remote desktop's canvas shows a picture, and what the Content-Security-Policy
+refused (a test fails on any of that: tests/conftest.py)."""
+import time
+from functools import partial
+
 from tests.support.stack import ROOT
 
 VIEWPORT = {"width": 1280, "height": 800}  # a laptop's screen
 
 
+TIMEOUT = 30_000  # milliseconds
+
+
 def open_page(browser, base_url):
     """A new browser page with cookies of its own, laptop-sized, on base_url."""
     page = browser.new_context(base_url=base_url, viewport=VIEWPORT).new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(TIMEOUT)
+    page.wait_for_function = partial(wait_for_function, page)
     return page
+
+
+def wait_for_function(page, expression, arg=None, timeout=TIMEOUT, polling=None):
+    """Page.wait_for_function without eval in the page: Playwright's own evaluates the predicate
+    with eval in the page, which our Content-Security-Policy refuses; page.evaluate goes through
+    the DevTools protocol, which the policy does not govern. The predicate's first true value."""
+    deadline = time.monotonic() + timeout / 1000
+    while not (result := page.evaluate(expression, arg)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true within {timeout} ms: {expression}")
+        page.wait_for_timeout(polling if isinstance(polling, (int, float)) else 50)
+    return result
+
+
+# Every refusal is reported on the console: Chromium's own message, and this one for those it
+# reports only to the page (inline styles, for instance).
+REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (event) => console.error(
+    `Content Security Policy violation: ${event.effectiveDirective} refused ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile}:${event.lineNumber}`));"""
+
+
+class WatchedBrowser:
+    """The browser, whose every context records what a Content-Security-Policy refused, console
+    messages and uncaught errors alike, in `violations`."""
+
+    def __init__(self, browser):
+        self.browser, self.violations = browser, []
+
+    def __getattr__(self, name):
+        return getattr(self.browser, name)
+
+    def new_context(self, **options):
+        context = self.browser.new_context(**options)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", lambda message: self._note(message.text))
+        context.on("weberror", lambda error: self._note(str(error.error)))
+        return context
+
+    def _note(self, text):
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            self.violations.append(text)
 
 
 SHOTS = ROOT / "test-output" / "screenshots"

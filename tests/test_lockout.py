@@ -6,6 +6,7 @@ import re
 
 import pytest
 import requests
+from axes.models import AccessAttempt
 
 from tests.support.apiclient import ApiClient
 from tests.support.factories import make_user
@@ -27,8 +28,11 @@ def sign_in(base_url, username, password, address, path="/accounts/login/"):
 
 
 @pytest.fixture(scope="module")
-def stack(seeded, devcloud, tmp_path_factory):
-    """visa's web process with the default limits (the shared stack's are off: tests/support/stack.py)."""
+def stack(seeded, devcloud, tmp_path_factory, django_db_blocker):
+    """visa's web process with the default limits (the shared stack's are off: tests/support/stack.py),
+    with no failures counted yet (other tests fail sign-ins from loopback on purpose)."""
+    with django_db_blocker.unblock():
+        AccessAttempt.objects.all().delete()
     stack = Stack(tmp_path_factory.mktemp("lockout"), devcloud.auth_url, worker=False,
                   env={"VISA_SIGNIN_FAILURES": str(LIMIT)})
     yield stack

@@ -1,7 +1,7 @@
 """A burst of concurrent launch requests over HTTP against quotas: none may pass a limit.
 
 Run against a running visa (`make run` in another terminal), with the same database settings as
-the service (none for the demo's SQLite; DATABASE_URL for PostgreSQL), because it makes its users
+the service (none for the demo's SQLite; DATABASE_URL and DJANGO_SECRET_KEY for PostgreSQL), because it makes its users
 and their quotas, and counts what was recorded, in that database:
     .venv/bin/python -m tests.benchmarks.quota_burst [--url http://127.0.0.1:8000] [--requests 200]
 It makes one user per limit in --limits (open-data quotas of 1, 2, 3 and 4 instances by default),

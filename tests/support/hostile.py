@@ -1,13 +1,16 @@
-"""What a hostile client does to the desktop proxy, below what a WebSocket library allows: several
-frames in one write, a connection dropped mid-upgrade; and what it may leave behind (the proxy's
-connections to a VM)."""
+"""What a hostile client does to the desktop proxy: several frames in one write and a connection
+dropped mid-upgrade (below what a WebSocket library allows), a connect racing a revoke; and what it
+may leave behind (the proxy's connections to a VM). No Django here: benchmarks use it too."""
 import base64
 import os
 import socket
 import struct
+import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import psutil
+import websockets
 
 
 def frame(payload, opcode=2):
@@ -56,3 +59,33 @@ def malformed_handshake(url, cookie=""):
 def vm_connections(pid, address):
     """The TCP connections the process `pid` holds to a VM's address."""
     return [c for c in psutil.Process(pid).net_connections("tcp") if c.raddr and c.raddr.ip == address]
+
+
+def race_revoke_with_connect(owner, user, uuid, keys, delay):
+    """One try: `user` joins by a new interactive link, then connects while the owner revokes the
+    link (`delay` seconds into the connect, as the page's button does it). True when the connection
+    survived: open a second later, its input reaching the VM (`keys()`: the key events it counted)."""
+    user.join(owner.share(uuid, access="interactive"))
+    link = max(link["id"] for link in owner.get(f"/instances/{uuid}/sharing").json()["links"])
+    csrf = owner.csrf(owner.get(f"/instances/{uuid}/").text)
+    revoke = f"{owner.base_url}/instances/{uuid}/links/{link}/revoke"
+
+    def connect():
+        try:
+            return user.open_desktop(uuid)
+        except (websockets.InvalidStatus, websockets.ConnectionClosed, ConnectionError):  # refused, or closed at once
+            return None
+    with ThreadPoolExecutor(1) as pool:
+        connecting = pool.submit(connect)
+        time.sleep(delay)
+        assert owner.http.post(revoke, data={"csrfmiddlewaretoken": csrf}).ok
+        connection = connecting.result()
+    if connection is None:
+        return False
+    with connection:
+        if connection.closed_by_server(timeout=1):
+            return False
+        before = keys()
+        connection.key(0x61)
+        time.sleep(1)
+        return keys() > before

@@ -33,10 +33,10 @@ CLOSE_REMOVED = 4401  # kicked, link revoked, removed, owner left: the reason sa
 CLOSE_FORBIDDEN = 4403
 CLOSE_DESKTOP_UNAVAILABLE = 4502
 CLOSE_UNAVAILABLE = 4503  # visa itself (its database or channel layer) is away; try again later
-# Input from the browser, per connection: a burst as large as the longest clipboard text, then this
-# many bytes a second; a person typing and moving the mouse sends a few kB a second.
-INPUT_BURST = rfb.MAX_CUT_TEXT + rfb.MAX_FRAME
-INPUT_RATE = 1 << 20
+# Bytes from the browser, per connection, as (burst, then bytes a second): for someone who controls
+# the desktop, a burst as large as the longest clipboard text; someone who watches sends update
+# requests and little else. A person typing and moving the mouse sends a few kB a second.
+INPUT_LIMITS = {True: (rfb.MAX_CUT_TEXT + rfb.MAX_FRAME, 1 << 20), False: (256 << 10, 64 << 10)}
 
 
 PENDING = set()  # owner_gone tasks, which outlive the connection that started them
@@ -102,7 +102,7 @@ class DesktopConsumer(GuardedConsumer):
         self.record_activity()
         self.handshake = rfb.BrowserHandshake()
         self.messages = rfb.ClientMessages()
-        self.budget, self.budget_at = INPUT_BURST, time.monotonic()
+        self.budget, self.budget_at = INPUT_LIMITS[True][0], time.monotonic()
         await self.send(bytes_data=rfb.VERSION_3_8)
 
     async def dispatch(self, message):
@@ -118,8 +118,8 @@ class DesktopConsumer(GuardedConsumer):
 
     def over_budget(self, size):
         """Whether this message is more than a browser sends: too large, or too much input a second."""
-        now = time.monotonic()
-        self.budget = min(INPUT_BURST, self.budget + (now - self.budget_at) * INPUT_RATE) - size
+        now, (burst, rate) = time.monotonic(), INPUT_LIMITS[self.controls]
+        self.budget = min(burst, self.budget + (now - self.budget_at) * rate) - size
         self.budget_at = now
         return size > rfb.MAX_FRAME or self.budget < 0
 
@@ -127,8 +127,9 @@ class DesktopConsumer(GuardedConsumer):
         if not bytes_data or self.closed:
             return
         if self.over_budget(len(bytes_data)):
+            burst, rate = INPUT_LIMITS[self.controls]
             await self.close(code=CLOSE_PROTOCOL, reason=f"More input than a desktop client sends (at most "
-                             f"{rfb.MAX_FRAME} bytes a message, {INPUT_RATE} bytes a second).")
+                             f"{rfb.MAX_FRAME} bytes a message, {burst} at once, {rate} bytes a second).")
             return
         if self.relay is None:
             try:

@@ -37,8 +37,8 @@ def upgrade(url, cookie="", wait=True):
                   f"Origin: {origin}\r\nCookie: {cookie}\r\n\r\n").encode())
     if wait:
         answer = b""
-        while b"\r\n\r\n" not in answer:
-            answer += sock.recv(4096)
+        while not answer.endswith(b"\r\n\r\n"):  # a byte at a time: the frames after it stay unread
+            answer += _read_exactly(sock, 1)
         assert answer.startswith(b"HTTP/1.1 101"), answer[:100]
     return sock
 
@@ -49,11 +49,31 @@ def malformed_handshake(url, cookie=""):
     sock = upgrade(url, cookie)
     sock.sendall(frame(b"RFB 003.003\n") + frame(b"RFB 003.003\n"))
     try:
-        while sock.recv(4096):
+        while _read_frame(sock) != 8:  # until the proxy's close frame (it waits for ours no longer)
             pass
-    except OSError:
+    except (OSError, ConnectionError):
         pass
     sock.close()
+
+
+def _read_exactly(sock, size):
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    return data
+
+
+def _read_frame(sock):
+    """Read one (unmasked) server frame; its opcode."""
+    first, size = _read_exactly(sock, 2)
+    size &= 0x7F
+    if size >= 126:
+        size = int.from_bytes(_read_exactly(sock, 2 if size == 126 else 8), "big")
+    _read_exactly(sock, size)
+    return first & 0x0F
 
 
 def vm_connections(pid, address):

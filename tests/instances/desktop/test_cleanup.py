@@ -56,8 +56,9 @@ def test_a_message_larger_than_a_browser_sends_closes_the_connection(owner, desk
         assert connection.close_reason[0] == 4400 and "More input than a desktop client sends" in connection.close_reason[1]
 
 
-def test_a_flood_of_input_closes_the_connection(stack, owner, desktop):
-    with connect(desktop_url(stack, desktop), additional_headers={"Cookie": owner.cookie_header},
+def flood(stack, user, uuid):
+    """Key events in 32 KiB messages as fast as they go (at most 64 MiB); the close code and reason."""
+    with connect(desktop_url(stack, uuid), additional_headers={"Cookie": user.cookie_header},
                  origin=stack.url, max_size=None) as flooding:
         flooding.recv(timeout=5)
         flooding.send(rfb.VERSION_3_8)
@@ -71,7 +72,19 @@ def test_a_flood_of_input_closes_the_connection(stack, owner, desktop):
             while True:
                 flooding.recv(timeout=5)
         except websockets.ConnectionClosed as closed:
-            assert closed.rcvd.code == 4400 and "bytes a second" in closed.rcvd.reason
+            return closed.rcvd.code, closed.rcvd.reason
+
+
+def test_a_flood_of_input_closes_the_connection(stack, owner, desktop):
+    code, reason = flood(stack, owner, desktop)
+    assert code == 4400 and "10518528 at once, 1048576 bytes a second" in reason
+
+
+def test_a_viewer_may_send_much_less(stack, owner, person, desktop):
+    viewer = person()
+    viewer.join(owner.share(desktop))
+    code, reason = flood(stack, viewer, desktop)
+    assert code == 4400 and "262144 at once, 65536 bytes a second" in reason
 
 
 def test_frames_in_one_write_after_the_handshake_are_relayed(stack, owner, desktop):

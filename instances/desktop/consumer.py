@@ -71,8 +71,8 @@ class DesktopConsumer(GuardedConsumer):
             # check: a revoke, kick, removal, role change or lock committed after that check finds
             # this connection and tells it; one committed before it, the check sees.
             group = sessions.instance_group(self.access.instance.uuid)
+            self.groups.append(group)  # left again when it ends, even if joining timed out
             await asyncio.wait_for(self.channel_layer.group_add(group, self.channel_name), DB_TIMEOUT)
-            self.groups.append(group)
             self.session_id = await asyncio.wait_for(
                 in_thread(sessions.open_session)(self.access, self.channel_name), DB_TIMEOUT)
             self.access = await self.admit(await in_thread(fresh_session)(self.scope.get("session")))

@@ -9,4 +9,5 @@ class InstancesConfig(AppConfig):
         from quotas import usage
 
         from .lifecycle.quota import usage_of_quotas
+        from .sharing import receivers  # noqa: F401  membership changes reach live connections
         usage.register(usage_of_quotas)

@@ -1,4 +1,6 @@
 """Pieces of the RFB (VNC) protocol, RFC 6143, shared by the desktop proxy and devcloud's VNC server."""
+import re
+
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
@@ -96,6 +98,12 @@ INPUT_MESSAGES = frozenset({KEY_EVENT, POINTER_EVENT, CLIENT_CUT_TEXT, XVP, SET_
 # confirms this pseudo-encoding, which the proxy cannot see; so it is never asked for.
 EXTENDED_MOUSE_BUTTONS = -316
 MAX_CUT_TEXT = 10 * 1024 * 1024
+# The largest WebSocket message the proxy takes from a browser: noVNC sends at most 10 KiB at a
+# time (longer clipboard text in several), and each message is parsed within a few milliseconds.
+MAX_FRAME = 32 * 1024
+# Messages of other kinds parsed one by one per feed: a browser sends a few at a time, a flood of
+# them would hold the proxy's event loop (about 1 us each).
+MAX_MESSAGES_PER_FEED = 256
 
 
 def _message_length(buffer, at):
@@ -137,11 +145,21 @@ def _without_extended_mouse_buttons(message):
         e.to_bytes(4, "big", signed=True) for e in kept)
 
 
+# Fixed-length messages, handled by the regex engine in C rather than one by one in Python, so
+# that a flood of them (a key held down, or a hostile viewer) costs little: a run of them is
+# found at once, and a viewer's copy of it keeps only group 2, the messages that are not input.
+_INPUT = rb"\x04[\s\S]{7}|\x05[\s\S]{5}|\xff\x00[\s\S]{10}|\xfa[\s\S]{3}"  # key, pointer, QEMU key, xvp
+_CONTROL = rb"\x03[\s\S]{9}|\x96[\s\S]{9}|\x00[\s\S]{19}"  # update request, continuous updates, pixel format
+_INPUT_RUN = re.compile(rb"(?:%s)+" % _INPUT)
+_FIXED_RUN = re.compile(rb"(?:%s|%s)+" % (_INPUT, _CONTROL))
+_FIXED = re.compile(rb"(%s)|(%s)" % (_INPUT, _CONTROL))
+
+
 class ClientMessages:
     """Splits the browser's RFB stream (after the handshake) into whole messages.
 
-    feed() takes whatever bytes arrived and returns (bytes to forward to the VM, number of input
-    messages seen). Only whole messages are forwarded, so a participant's right to control can
+    feed() takes whatever bytes arrived and returns (bytes to forward to the VM, whether any input
+    message was seen). Only whole messages are forwarded, so a participant's right to control can
     change between any two feeds. Without that right, input messages are dropped.
     """
 
@@ -151,14 +169,32 @@ class ClientMessages:
     def feed(self, data, allow_input):
         buffer = self._buffer
         buffer += data
-        out, inputs, at = bytearray(), 0, 0
+        out, inputs, at, parsed = bytearray(), False, 0, 0
         while at < len(buffer):
+            run = _INPUT_RUN.match(buffer, at)
+            if run:  # only input: no need to pick the others out
+                inputs = True
+                if allow_input:
+                    out += buffer[at:run.end()]
+                at = run.end()
+                continue
+            run = _FIXED_RUN.match(buffer, at)
+            if run:
+                messages = buffer[at:run.end()]
+                kept = _FIXED.sub(rb"\2", messages)
+                inputs = inputs or len(kept) < len(messages)
+                out += messages if allow_input else kept
+                at = run.end()
+                continue
             length = _message_length(buffer, at)
             if length is None or at + length > len(buffer):
                 break
+            parsed += 1
+            if parsed > MAX_MESSAGES_PER_FEED:
+                raise RFBError(f"more than {MAX_MESSAGES_PER_FEED} messages at once")
             kind = buffer[at]
             if kind in INPUT_MESSAGES:
-                inputs += 1
+                inputs = True
                 if allow_input:
                     out += buffer[at:at + length]
             elif kind == SET_ENCODINGS:

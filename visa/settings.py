@@ -77,10 +77,10 @@ DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{VAR_DIR / 'd
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Under ASGI every request runs its sync code on a thread of its own, so persistent connections
     # leak and a burst of requests opens one connection each, past PostgreSQL's max_connections.
-    # A pool bounds them per process; requests beyond it wait for a free connection (10 s, then PoolTimeout).
-    DATABASES["default"]["OPTIONS"] = {
-        "pool": {"min_size": 1, "max_size": env.integer("VISA_DB_POOL_SIZE", 20, minimum=1), "timeout": 10}
-    }
+    # A pool bounds them per process; requests beyond it wait for a free connection, then PoolTimeout
+    # (while the database is away, a page or a desktop connection is refused within seconds).
+    _pool = {"min_size": 1, "max_size": env.integer("VISA_DB_POOL_SIZE", 20, minimum=1)}
+    DATABASES["default"]["OPTIONS"] = {"pool": {**_pool, "timeout": env.seconds("VISA_DB_POOL_TIMEOUT", 10)}}
 elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite has no row locks: beginning every transaction IMMEDIATE takes the database's write lock
     # before the first read, so a transaction that reads and then writes (quotas.reserve, a state

@@ -1,36 +1,42 @@
 """The desktop proxy: noVNC in the browser <-> WebSocket <-> this consumer <-> TCP <-> the VM.
 
 Every connection is authorised (`sharing.access.desktop_access`): the owner, members and guests
-admitted
-by a share link. The consumer authenticates to the VM's VNC server itself as a shared client and
+admitted by a share link; checked again once the connection is registered, so that no revoke slips
+between check and use. The consumer authenticates to the VM's VNC server itself as a shared client and
 offers the browser security type None, so the VM's VNC secret never reaches a browser. Bytes from
 the VM are relayed chunk by chunk as the socket gives them, untouched (`vmlink`); the browser's
 stream is split into whole messages (`rfb.ClientMessages`) so that input is dropped for whoever
-may not control the desktop now.
+may not control the desktop now; that work is bounded per message and per second. The relay never
+waits for the database: activity and heartbeats are written beside it, and admission gives up
+after DB_TIMEOUT. Whatever ends a connection, `end()` releases it (`sharing.sockets`).
 """
 import asyncio
 import logging
 import time
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import DatabaseError
 
 from instances.lifecycle import services
 from instances.models import Role
 from instances.sharing import roles, sessions
-from instances.sharing.access import Refused, desktop_access
+from instances.sharing.access import Refused, desktop_access, fresh_session
+from instances.sharing.sockets import GuardedConsumer, in_thread
 from protocols import rfb
 
 from .vmlink import VmLink
 
 log = logging.getLogger(__name__)
 VM_CONNECT_TIMEOUT = 10
+DB_TIMEOUT = 5  # seconds an admission waits for the database before refusing: fail fast
 CLOSE_PROTOCOL = 4400
-CLOSE_REMOVED = 4401  # kicked, link revoked, owner left: the reason says which
+CLOSE_REMOVED = 4401  # kicked, link revoked, removed, owner left: the reason says which
 CLOSE_FORBIDDEN = 4403
 CLOSE_DESKTOP_UNAVAILABLE = 4502
+CLOSE_UNAVAILABLE = 4503  # visa itself (its database or channel layer) is away; try again later
+# Bytes from the browser, per connection, as (burst, then bytes a second): for someone who controls
+# the desktop, a burst as large as the longest clipboard text; someone who watches sends update
+# requests and little else. A person typing and moving the mouse sends a few kB a second.
+INPUT_LIMITS = {True: (rfb.MAX_CUT_TEXT + rfb.MAX_FRAME, 1 << 20), False: (256 << 10, 64 << 10)}
 
 
 PENDING = set()  # owner_gone tasks, which outlive the connection that started them
@@ -38,29 +44,48 @@ PENDING = set()  # owner_gone tasks, which outlive the connection that started t
 
 async def owner_gone(instance_id):
     await asyncio.sleep(settings.VISA_OWNER_GRACE)
-    await database_sync_to_async(sessions.owner_left)(instance_id)
+    await in_thread(sessions.owner_left)(instance_id)
 
 
-class DesktopConsumer(AsyncWebsocketConsumer):
-    access = vm = relay = session_id = heartbeat = None
+class DesktopConsumer(GuardedConsumer):
+    access = vm = relay = session_id = activity = None
     activity_recorded = float("-inf")  # monotonic time of the last record_activity
 
-    async def record_activity(self):
+    def record_activity(self):
         """A connection, or input from someone who controls the desktop, is use of it (for the
-        inactivity rule); written at most once per VISA_ACTIVITY_THROTTLE seconds per connection
-        (services.record_activity throttles too)."""
-        if time.monotonic() - self.activity_recorded >= settings.VISA_ACTIVITY_THROTTLE:
+        inactivity rule); written beside the relay, which never waits for the database, at most
+        once per VISA_ACTIVITY_THROTTLE seconds per connection (services.record_activity throttles too)."""
+        if time.monotonic() - self.activity_recorded >= settings.VISA_ACTIVITY_THROTTLE and (
+                self.activity is None or self.activity.done()):
             self.activity_recorded = time.monotonic()
-            await database_sync_to_async(services.record_activity)(self.access.instance.pk)
+            self.activity = self.spawn(in_thread(services.record_activity)(self.access.instance.pk), "activity")
+
+    async def admit(self, session):
+        return await asyncio.wait_for(in_thread(desktop_access)(
+            self.scope["user"], session, self.scope["url_route"]["kwargs"]["uuid"]), DB_TIMEOUT)
 
     async def connect(self):
         try:
-            self.access = await database_sync_to_async(desktop_access)(
-                self.scope["user"], self.scope.get("session"), self.scope["url_route"]["kwargs"]["uuid"])
+            self.access = await self.admit(self.scope.get("session"))
+            # Registered (session row with this channel, the instance's group) before the final
+            # check: a revoke, kick, removal, role change or lock committed after that check finds
+            # this connection and tells it; one committed before it, the check sees.
+            group = sessions.instance_group(self.access.instance.uuid)
+            self.groups.append(group)  # left again when it ends, even if joining timed out
+            await asyncio.wait_for(self.channel_layer.group_add(group, self.channel_name), DB_TIMEOUT)
+            self.session_id = await asyncio.wait_for(
+                in_thread(sessions.open_session)(self.access, self.channel_name), DB_TIMEOUT)
+            self.access = await self.admit(await in_thread(fresh_session)(self.scope.get("session")))
         except Refused as refusal:
             log.info("desktop refused to %s: %s", self.scope["user"], refusal)
             await self.close(code=CLOSE_FORBIDDEN)  # before accept: HTTP 403
             return
+        except Exception as error:  # the database or the channel layer is away: say so at once
+            log.warning("desktop connection not admitted: %r", error)
+            await self.accept()
+            await self.close(code=CLOSE_UNAVAILABLE, reason="visa cannot admit you just now; try again in a minute.")
+            return
+        self.spawn(self.beat(), "heartbeat")
         instance = self.access.instance
         try:
             self.vm = await asyncio.wait_for(VmLink.open(instance.address, instance.image.vnc_port),
@@ -74,19 +99,14 @@ class DesktopConsumer(AsyncWebsocketConsumer):
             return
         subprotocol = "binary" if "binary" in self.scope.get("subprotocols", []) else None
         await self.accept(subprotocol)
-        self.room_locked = instance.room_locked
-        self.session_id = await database_sync_to_async(sessions.open_session)(self.access, self.channel_name)
-        self.heartbeat = asyncio.create_task(self.beat())
-        await self.channel_layer.group_add(sessions.instance_group(instance.uuid), self.channel_name)
-        await self.record_activity()
+        self.record_activity()
         self.handshake = rfb.BrowserHandshake()
         self.messages = rfb.ClientMessages()
+        self.budget, self.budget_at = INPUT_LIMITS[True][0], time.monotonic()
         await self.send(bytes_data=rfb.VERSION_3_8)
 
     async def dispatch(self, message):
-        # Browser bytes take the short way: channels' dispatch would first close stale database
-        # connections in a worker thread, a thread hop per message. The relay uses no database
-        # (database_sync_to_async closes stale connections itself where one is used).
+        # Browser bytes take the short way, straight to receive().
         if message["type"] == "websocket.receive":
             await self.receive(text_data=message.get("text"), bytes_data=message.get("bytes"))
         else:
@@ -94,10 +114,22 @@ class DesktopConsumer(AsyncWebsocketConsumer):
 
     @property
     def controls(self):
-        return roles.may_control(self.access.role, self.room_locked)
+        return roles.may_control(self.access.role, self.access.instance.room_locked)
+
+    def over_budget(self, size):
+        """Whether this message is more than a browser sends: too large, or too much input a second."""
+        now, (burst, rate) = time.monotonic(), INPUT_LIMITS[self.controls]
+        self.budget = min(burst, self.budget + (now - self.budget_at) * rate) - size
+        self.budget_at = now
+        return size > rfb.MAX_FRAME or self.budget < 0
 
     async def receive(self, text_data=None, bytes_data=None):
-        if not bytes_data:
+        if not bytes_data or self.closed:
+            return
+        if self.over_budget(len(bytes_data)):
+            burst, rate = INPUT_LIMITS[self.controls]
+            await self.close(code=CLOSE_PROTOCOL, reason=f"More input than a desktop client sends (at most "
+                             f"{rfb.MAX_FRAME} bytes a message, {burst} at once, {rate} bytes a second).")
             return
         if self.relay is None:
             try:
@@ -110,7 +142,7 @@ class DesktopConsumer(AsyncWebsocketConsumer):
             if not self.handshake.done:
                 return
             await self.send(bytes_data=self.server_init)
-            self.relay = asyncio.create_task(self.relay_to_browser())
+            self.relay = self.spawn(self.relay_to_browser(), "relay")
         try:
             data, inputs = self.messages.feed(bytes_data, self.controls)
         except rfb.RFBError as error:
@@ -119,24 +151,23 @@ class DesktopConsumer(AsyncWebsocketConsumer):
         if data:
             self.vm.write(data)
         if inputs and self.controls:
-            await self.record_activity()
+            self.record_activity()
 
     async def relay_to_browser(self):
         send = self.base_send  # straight to the ASGI server: no per-chunk work but framing
-        try:
-            while data := await self.vm.next_chunk():
-                await send({"type": "websocket.send", "bytes": data})
-        except OSError:  # the browser went away (uvicorn's ClientDisconnected)
-            return
+        while data := await self.vm.next_chunk():
+            await send({"type": "websocket.send", "bytes": data})
+            if self.closed:
+                return
         await self.close(code=CLOSE_DESKTOP_UNAVAILABLE, reason="The desktop closed the connection.")
 
     async def beat(self):
-        """Tell the database this connection is alive (`sessions.end_lost_sessions`)."""
+        """Tell the database this connection is alive (`sessions.end_lost_sessions`), beside the relay."""
         while True:
             await asyncio.sleep(settings.VISA_SESSION_HEARTBEAT)
             try:
-                await database_sync_to_async(sessions.session_alive)(self.session_id)
-            except DatabaseError as error:  # the next beat may get through; three missed end the session
+                await in_thread(sessions.session_alive)(self.session_id)
+            except Exception as error:  # the next beat may get through; three missed end the session
                 log.warning("desktop session %s: heartbeat not recorded: %s", self.session_id, error)
 
     # Control messages from instances.sharing, over the channel layer.
@@ -145,22 +176,20 @@ class DesktopConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_REMOVED, reason=message["reason"])
 
     async def desktop_lock(self, message):
-        self.room_locked = message["locked"]
+        self.access.instance.room_locked = message["locked"]
+
+    async def desktop_role(self, message):
+        """The participant's role changed (page, API, Django admin): it applies to the next input."""
+        self.access.role = message["role"]
 
     async def desktop_owner_left(self, message):
         if self.access.role != Role.OWNER:
             await self.close(code=CLOSE_REMOVED, reason="The owner left the desktop.")
 
-    async def disconnect(self, code):
-        if self.relay is not None:
-            self.relay.cancel()
+    async def end(self):
         if self.vm is not None:
             self.vm.close()
-        if self.session_id is not None:
-            self.heartbeat.cancel()
-            await self.channel_layer.group_discard(sessions.instance_group(self.access.instance.uuid),
-                                                   self.channel_name)
-            if await database_sync_to_async(sessions.close_session)(self.session_id):
-                grace = asyncio.create_task(owner_gone(self.access.instance.pk))
-                PENDING.add(grace)  # the loop keeps only weak references to tasks
-                grace.add_done_callback(PENDING.discard)
+        if self.session_id is not None and await in_thread(sessions.close_session)(self.session_id):
+            grace = asyncio.create_task(owner_gone(self.access.instance.pk))
+            PENDING.add(grace)  # the loop keeps only weak references to tasks
+            grace.add_done_callback(PENDING.discard)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from django.conf import settings
+from django.db import transaction
 
 from instances.models import DesktopSession, Instance, InstanceMember, Role, ShareToken
 from instances.states import State
@@ -56,6 +57,14 @@ def desktop_access(user, session, uuid):
     return access
 
 
+def fresh_session(session):
+    """The connection's Django session read again: a kick may have changed it since the connection
+    began (scope["session"] keeps what it read first)."""
+    if session is None or not session.session_key:
+        return session
+    return import_module(settings.SESSION_ENGINE).SessionStore(session.session_key)
+
+
 def _guest_token(session, instance):
     """The token that admitted this anonymous session to the instance, while it still admits
     (not revoked, not expired) and the desktop shows open data only, as when they joined."""
@@ -88,15 +97,19 @@ def only_open_data(instance):
 
 
 def kick(session):
-    """Disconnect one person from the desktop; they also lose access (a link may admit them again)."""
+    """Disconnect one person from the desktop; they also lose access (a link may admit them again).
+    Their connections are looked up after the change commits: one registered before it is found,
+    one registered after it sees the change at its final check."""
     connections = DesktopSession.objects.filter(instance=session.instance_id)
-    if session.user_id is None:
-        connections = connections.filter(pk=session.pk)
-        _forget_guest(session)
-    else:
-        connections = connections.filter(user=session.user_id)
-        InstanceMember.objects.filter(instance=session.instance_id, user=session.user_id).delete()
-    sessions.close_channels(sessions.live_channels(connections), "The owner disconnected you from this desktop.")
+    with transaction.atomic():
+        if session.user_id is None:
+            sessions.close_on_commit(connections.filter(session_key=session.session_key),
+                                     "The owner disconnected you from this desktop.")
+            _forget_guest(session)
+        else:
+            sessions.close_on_commit(connections.filter(user=session.user_id),
+                                     "The owner disconnected you from this desktop.")
+            InstanceMember.objects.filter(instance=session.instance_id, user=session.user_id).delete()
 
 
 def _forget_guest(desktop_session):

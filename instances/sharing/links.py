@@ -128,8 +128,9 @@ def revoke(token):
     """Revoke a link: nobody joins with it again, everyone it admitted loses access and is disconnected."""
     with transaction.atomic():
         ShareToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
-        admitted = Q(token=token) | Q(user__in=token.members.values("user"))
-        channels = sessions.live_channels(DesktopSession.objects.filter(admitted, instance=token.instance_id))
+        admitted = Q(token=token) | Q(user__in=list(token.members.values_list("user", flat=True)))
+        # Before the members' own removal messages, so that this reason is the one they see.
+        sessions.close_on_commit(DesktopSession.objects.filter(admitted, instance=token.instance_id),
+                                 "The share link you joined with was revoked.")
         token.members.all().delete()
         live.announce(token.instance)
-    sessions.close_channels(channels, "The share link you joined with was revoked.")

@@ -10,6 +10,7 @@ from datetime import timedelta
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from instances import live
@@ -73,11 +74,29 @@ def end_lost_sessions():
 
 
 def set_room_lock(instance, locked):
-    """Lock the room (users only watch) or open it; connected users see the change at once."""
+    """Lock the room (users only watch) or open it; connected users see the change at once (told
+    after it commits, so that a connection's final check and the message cannot both miss it)."""
     Instance.objects.filter(pk=instance.pk).update(room_locked=locked)
     instance.room_locked = locked
     live.announce(instance)  # the pages say whether users control or watch
-    send_group(instance_group(instance.uuid), {"type": "desktop.lock", "locked": locked})
+    transaction.on_commit(lambda: send_group(instance_group(instance.uuid), {"type": "desktop.lock", "locked": locked}))
+
+
+def set_role(instance_id, user_id, role):
+    """Tell a member's live connections their new role (after it commits), and show it."""
+    connections = live_sessions(instance_id).filter(user=user_id)
+
+    def tell():
+        connections.update(role=role)
+        for channel in live_channels(connections):
+            async_to_sync(get_channel_layer().send)(channel, {"type": "desktop.role", "role": role})
+    transaction.on_commit(tell)
+
+
+def close_on_commit(connections, reason):
+    """Close these connections once the current transaction commits: looked up then, so that one
+    registered before the commit is found (and one registered after sees the change)."""
+    transaction.on_commit(lambda: close_channels(live_channels(connections), reason))
 
 
 def live_channels(sessions):

@@ -43,7 +43,9 @@ def raw_relay(port, host, target_port):
 class Paths:
     """devcloud with one server, and every relay in its own process."""
 
-    def __init__(self, directory, uvicorn_args):
+    def __init__(self, directory, uvicorn_args, setup=""):
+        """`setup`: more Python for `manage.py shell` after the benchmark's user and instance, with
+        {address} and {password} of the VM."""
         self.directory, self.processes = Path(directory), []
         self.cloud = start_devcloud(self.directory)
         conn = self.cloud.connect()
@@ -51,6 +53,7 @@ class Paths:
             name="bench", image_id=catalogue.IMAGES["ubuntu-desktop"].id,
             flavor_id=catalogue.FLAVOURS["m1.small"].id, user_data=vnc_user_data(PASSWORD))
         server = conn.compute.wait_for_server(server, wait=30, interval=0.2)
+        self.server_id = server.id
         self.vm = (next(iter(server.addresses.values()))[0]["addr"], 5900)
         deadline = time.monotonic() + 15
         while not listening(*self.vm) and time.monotonic() < deadline:
@@ -59,7 +62,7 @@ class Paths:
                                           *map(str, self.vm)])
         self.websockify = self.start("websockify", [str(Path(sys.executable).parent / "websockify"), "{port}",
                                                     f"{self.vm[0]}:{self.vm[1]}"])
-        self.visa_path, self.visa = self.start_visa(uvicorn_args)
+        self.visa_path, self.visa = self.start_visa(uvicorn_args, setup)
 
     def start(self, name, command, env=None):
         port = free_port()
@@ -70,16 +73,17 @@ class Paths:
         wait_for_port(port, process)
         return port, process
 
-    def start_visa(self, uvicorn_args):
+    def start_visa(self, uvicorn_args, setup):
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
         (self.directory / "visa").mkdir()
         env.update(VISA_VAR_DIR=str(self.directory / "visa"), DJANGO_SETTINGS_MODULE="visa.settings")
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        subprocess.run([*manage, "shell", "-v0", "-c", SETUP.format(address=self.vm[0])], cwd=ROOT, env=env, check=True)
+        script = SETUP.format(address=self.vm[0]) + setup.format(address=self.vm[0], password=PASSWORD)
+        subprocess.run([*manage, "shell", "-v0", "-c", script], cwd=ROOT, env=env, check=True)
         port, process = self.start("visa", [sys.executable, "-m", "uvicorn", "visa.asgi:application",
                                             "--port", "{port}", "--log-level", "warning", *uvicorn_args], env)
-        url = f"http://127.0.0.1:{port}"
+        url = self.url = f"http://127.0.0.1:{port}"
         user = WebUser(url, "bench", "bench")
         return {"ws": url.replace("http", "ws", 1) + f"/ws/instances/{UUID}/desktop",
                 "cookie": user.cookie_header}, process

@@ -39,3 +39,4 @@ def refused(user, uuid, **kwargs):
     with pytest.raises(websockets.InvalidStatus) as refusal:
         user.open_desktop(uuid, **kwargs)
     return refusal.value.response.status_code
+

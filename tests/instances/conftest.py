@@ -1,5 +1,6 @@
-"""Fixtures for sharing a live desktop through the real stack: people signed in over HTTP, their
-launched desktops (deleted after each test), and a desktop its owner is connected to."""
+"""Fixtures for live desktops through the real stack (the proxy's and the sharing tests): people
+signed in over HTTP, their launched desktops (deleted after each test), and a desktop its owner is
+connected to."""
 import pytest
 
 from tests.support.factories import make_user

@@ -10,6 +10,8 @@ from openaccess import dois
 from openaccess.policy import can_read, is_open, release_date
 from quotas.limits import purpose_of
 
+from .launch import new_launch_key
+
 
 def doi_landing(request, doi):
     try:
@@ -36,4 +38,5 @@ def doi_landing(request, doi):
         context["running"] = services.running_with(request.user, [experiment])
         context["attachable"] = services.attachable(request.user, [experiment])
         context["experiment_list"] = [experiment]
+        context["launch_key"] = new_launch_key()
     return render(request, "instances/doi.html", context, status=status)

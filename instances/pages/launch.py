@@ -1,6 +1,8 @@
 """Launching: the new-desktop wizard (also the portal's entry point, /instances/new?dois=&proposals=)
 and the launch forms of other pages (the DOI page). A refusal keeps every choice and says what
 stopped the launch beside the field it is about."""
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -46,7 +48,7 @@ def launch(request):
     if running := _to_running(request, experiments):
         return running
     try:
-        instance = services.launch(request.user, experiments, image, flavour)
+        instance = services.launch(request.user, experiments, image, flavour, key=launch_key(request))
     except (LaunchRefused, PermissionDenied) as error:
         messages.error(request, str(error))
         return redirect(safe_back(request, "home"))
@@ -75,7 +77,7 @@ def new(request):
             return running
         try:
             instance = services.launch(request.user, experiments, form.cleaned_data["image"],
-                                       form.cleaned_data["flavour"], form.cleaned_data["name"])
+                                       form.cleaned_data["flavour"], form.cleaned_data["name"], launch_key(request))
         except PermissionDenied as error:
             form.add_error("experiment", str(error))
         except LaunchRefused as error:
@@ -135,6 +137,15 @@ def _options(request, form, experiments):
     }
 
 
+def new_launch_key():
+    """A launch form's own key: pressing Launch twice (a double click, a resent form) makes one desktop."""
+    return uuid.uuid4().hex
+
+
+def launch_key(request):
+    return request.POST.get("launch_key", "")[:100]
+
+
 def _wizard(request, form, experiments, left_out):
     found, count = search.pick(request.user)
     listed = {experiment.pk for experiment in experiments}
@@ -142,5 +153,5 @@ def _wizard(request, form, experiments, left_out):
         **_options(request, form, experiments), "left_out": left_out,
         "attachable": services.attachable(request.user, experiments),
         "found": [(experiment, experiment.pk in listed) for experiment in found], "count": count,
-        "open_data": settings.VISA_OPEN_DATA,
+        "open_data": settings.VISA_OPEN_DATA, "launch_key": launch_key(request) or new_launch_key(),
     })

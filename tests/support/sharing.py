@@ -1,12 +1,12 @@
 """What the sharing tests send through the desktop proxy and how they look at the result: RFB
 input messages, the inputs devcloud's VNC server counted, and a refused connection's status."""
 import struct
-import time
 
 import pytest
 import websockets
 
 from instances.models import Instance
+from tests.support import waiting
 
 KEY = struct.pack(">BBxxI", 4, 1, 0x61)
 POINTER = struct.pack(">BBHH", 5, 1, 10, 10)
@@ -26,13 +26,8 @@ def send_all_input(connection):
 
 
 def eventually(check, timeout=2):
-    """Whether check() comes true within `timeout` seconds (what the owner's page polls for)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+    """check() comes true within `timeout` seconds (what the owner's page polls for)."""
+    return waiting.eventually(check, timeout, every=0.05)
 
 
 def refused(user, uuid, **kwargs):

@@ -1,6 +1,5 @@
 """Expiry: warnings by e-mail before an instance ends, deletion at the end, activity and longer
 lifetimes that put it off."""
-import time
 from datetime import timedelta
 
 import pytest
@@ -10,15 +9,8 @@ from django.utils import timezone
 from instances.lifecycle import expiry
 from instances.models import Instance, LifetimeExtension
 from tests.support.factories import demo_image_and_flavour, make_user
+from tests.support.waiting import eventually
 from tests.support.web import WebUser
-
-
-def eventually(check, timeout=15):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, f"not true after {timeout} s"
-        time.sleep(0.1)
-    return result
 
 
 def test_an_idle_instance_is_warned_then_deleted_and_using_it_resets_the_clock(stack, committed):

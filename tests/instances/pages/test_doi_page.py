@@ -1,12 +1,13 @@
 """The DOI landing page as data portals link to it, over HTTP from the running service."""
 import datetime
+import re
 
 import pytest
 import requests
 from django.utils import timezone
 
 from tests.support.factories import make_experiment, make_user
-from tests.support.web import WebUser
+from tests.support.web import DEMO_DOI_PAGE, WebUser, preselected
 
 
 @pytest.fixture
@@ -59,3 +60,17 @@ def test_the_search_api_answers_what_the_user_may_read(reader, committed):
     assert body["results"][0]["dois"] == ["10.22003/xfel.eu-data-700000-00"]
     assert {"value": "SPB/SFX", "count": 1} in body["facets"]["instrument"]
     assert requests.get(reader.base_url + "/api/experiments/").status_code == 401  # signed in only
+
+
+def test_pressing_launch_twice_makes_one_desktop(reader):
+    """A double click, or a form sent again, carries the form's own launch key: one desktop."""
+    page = reader.get(DEMO_DOI_PAGE).text
+    form = {**preselected(page), "another": "1",
+            "experiment": re.search(r'name="experiment" value="(\d+)"', page)[1],
+            "launch_key": re.search(r'name="launch_key" value="(\w+)"', page)[1]}
+    first = reader.post_form(DEMO_DOI_PAGE, "/instances/launch", form)
+    second = reader.post_form(DEMO_DOI_PAGE, "/instances/launch", form)
+    assert re.search(r"/instances/[0-9a-f-]{36}/$", first.url) and second.url == first.url
+    assert reader.get("/api/instances/").json()["count"] == 1
+    another = reader.get(DEMO_DOI_PAGE).text  # a new page is a new form: Launch there makes another
+    assert re.search(r'name="launch_key" value="(\w+)"', another)[1] != form["launch_key"]

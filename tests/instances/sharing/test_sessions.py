@@ -6,14 +6,8 @@ import time
 
 from tests.support.factories import make_user
 from tests.support.stack import Stack
+from tests.support.waiting import eventually
 from tests.support.web import WebUser
-
-
-def wait_until(condition, timeout=40):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def test_the_sessions_of_a_killed_asgi_process_end_and_a_live_one_stays(devcloud, tmp_path, committed):
@@ -29,14 +23,14 @@ def test_the_sessions_of_a_killed_asgi_process_end_and_a_live_one_stays(devcloud
 
         with user.open_desktop(uuid) as staying:
             desktop = user.open_desktop(uuid, server=doomed_url)
-            wait_until(lambda: sessions.filter(ended_at=None).count() == 2)
+            eventually(lambda: sessions.filter(ended_at=None).count() == 2, timeout=40)
             os.killpg(doomed.pid, signal.SIGKILL)  # no disconnect handler runs: only the heartbeat stops
             doomed.wait(10)
-            wait_until(lambda: sessions.filter(ended_at=None).count() == 1)
+            eventually(lambda: sessions.filter(ended_at=None).count() == 1, timeout=40)
             time.sleep(4)  # four beats: the open connection keeps beating and stays
             assert sessions.filter(ended_at=None).count() == 1
             assert staying.framebuffer()
-        wait_until(lambda: sessions.filter(ended_at=None).count() == 0)
+        eventually(lambda: sessions.filter(ended_at=None).count() == 0, timeout=40)
         desktop.close()
         user.delete_instance(uuid)
     finally:

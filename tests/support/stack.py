@@ -67,7 +67,11 @@ class Stack:
         self.mail = tmp / "mail"
         self.logs = tmp
         self.worker = self.start_worker(beat) if worker else None
-        self.url, self.web = self.start_web(port=port)
+        try:
+            self.url, self.web = self.start_web(port=port)
+        except Exception:  # a worker left running would act on later tests' instances
+            end(*(process for process in (self.worker,) if process))
+            raise
 
     def start(self, name, *args, **env):
         log = open(self.logs / f"{name}.log", "ab")

@@ -126,3 +126,24 @@ def test_a_collaborator_who_may_not_read_the_data_is_refused(person):
             assert refused(stranger, uuid) == 403
     finally:
         owner.delete_instance(uuid)
+
+
+def test_opening_an_invitation_uses_nothing_only_joining_does(owner, person, desktop):
+    """Link previews (mail scanners, chat apps) open the link: only pressing Join uses it."""
+    invited = person()
+    link = owner.share(desktop, email=f"{invited.username}@visa.test")
+    for _ in range(3):
+        assert invited.get(link.removeprefix(invited.base_url)).status_code == 200
+    (shown,) = owner.get(f"/instances/{desktop}/sharing").json()["links"]
+    assert (shown["uses"], shown["problem"]) == (0, "")
+    assert invited.join(link).url.endswith(f"/instances/{desktop}/")
+
+
+def test_nobody_else_acts_on_a_desktop_or_its_sharing(owner, person, desktop):
+    stranger = person()
+    form = {"days": "1", "reason": "mine now", "access": "view-only"}
+    actions = ["stop", "reboot", "delete", "extend", "links", "lock", "request-access"]
+    answers = {action: stranger.post_form("/instances/new", f"/instances/{desktop}/{action}", form).status_code
+               for action in actions}
+    assert answers == {action: 404 for action in actions}
+    assert owner.get(f"/instances/{desktop}/status").json()["state"] == "ACTIVE"

@@ -44,7 +44,11 @@ PENDING = set()  # owner_gone tasks, which outlive the connection that started t
 
 async def owner_gone(instance_id):
     await asyncio.sleep(settings.VISA_OWNER_GRACE)
-    await in_thread(sessions.owner_left)(instance_id)
+    try:
+        await in_thread(sessions.owner_left)(instance_id)
+    except Exception as error:  # Redis away: the others' connections ended with it, and admission
+        # refuses them while the owner is away (access.desktop_access)
+        log.warning("instance %s: the owner left, not applied: %r", instance_id, error)
 
 
 class DesktopConsumer(GuardedConsumer):

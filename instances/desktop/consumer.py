@@ -20,14 +20,13 @@ from instances.lifecycle import services
 from instances.models import Role
 from instances.sharing import roles, sessions
 from instances.sharing.access import Refused, desktop_access, fresh_session
-from instances.sharing.sockets import GuardedConsumer, in_thread
+from instances.sharing.sockets import DB_TIMEOUT, UNAVAILABLE, GuardedConsumer, in_thread
 from protocols import rfb
 
 from .vmlink import VmLink
 
 log = logging.getLogger(__name__)
 VM_CONNECT_TIMEOUT = 10
-DB_TIMEOUT = 5  # seconds an admission waits for the database before refusing: fail fast
 CLOSE_PROTOCOL = 4400
 CLOSE_REMOVED = 4401  # kicked, link revoked, removed, owner left: the reason says which
 CLOSE_FORBIDDEN = 4403
@@ -87,7 +86,7 @@ class DesktopConsumer(GuardedConsumer):
         except Exception as error:  # the database or the channel layer is away: say so at once
             log.warning("desktop connection not admitted: %r", error)
             await self.accept()
-            await self.close(code=CLOSE_UNAVAILABLE, reason="visa cannot admit you just now; try again in a minute.")
+            await self.close(code=CLOSE_UNAVAILABLE, reason=UNAVAILABLE)
             return
         self.spawn(self.beat(), "heartbeat")
         instance = self.access.instance

@@ -11,10 +11,10 @@ django_asgi_app = get_asgi_application()
 # in a thread and warns about on every file; nginx serves them in production.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up first)
 
 from instances.routing import websocket_urlpatterns  # noqa: E402
+from instances.sharing.sockets import AuthMiddlewareStack  # noqa: E402
 from visa.origins import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(

@@ -20,14 +20,13 @@ from instances.lifecycle import services
 from instances.models import Role
 from instances.sharing import roles, sessions
 from instances.sharing.access import Refused, desktop_access, fresh_session
-from instances.sharing.sockets import GuardedConsumer, in_thread
+from instances.sharing.sockets import DB_TIMEOUT, UNAVAILABLE, GuardedConsumer, in_thread
 from protocols import rfb
 
 from .vmlink import VmLink
 
 log = logging.getLogger(__name__)
 VM_CONNECT_TIMEOUT = 10
-DB_TIMEOUT = 5  # seconds an admission waits for the database before refusing: fail fast
 CLOSE_PROTOCOL = 4400
 CLOSE_REMOVED = 4401  # kicked, link revoked, removed, owner left: the reason says which
 CLOSE_FORBIDDEN = 4403
@@ -44,7 +43,11 @@ PENDING = set()  # owner_gone tasks, which outlive the connection that started t
 
 async def owner_gone(instance_id):
     await asyncio.sleep(settings.VISA_OWNER_GRACE)
-    await in_thread(sessions.owner_left)(instance_id)
+    try:
+        await in_thread(sessions.owner_left)(instance_id)
+    except Exception as error:  # Redis away: the others' connections ended with it, and admission
+        # refuses them while the owner is away (access.desktop_access)
+        log.warning("instance %s: the owner left, not applied: %r", instance_id, error)
 
 
 class DesktopConsumer(GuardedConsumer):
@@ -83,7 +86,7 @@ class DesktopConsumer(GuardedConsumer):
         except Exception as error:  # the database or the channel layer is away: say so at once
             log.warning("desktop connection not admitted: %r", error)
             await self.accept()
-            await self.close(code=CLOSE_UNAVAILABLE, reason="visa cannot admit you just now; try again in a minute.")
+            await self.close(code=CLOSE_UNAVAILABLE, reason=UNAVAILABLE)
             return
         self.spawn(self.beat(), "heartbeat")
         instance = self.access.instance

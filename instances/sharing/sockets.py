@@ -1,4 +1,5 @@
-"""The base of visa's WebSocket consumers (the desktop proxy, live pages): one way to end.
+"""The base of visa's WebSocket consumers (the desktop proxy, live pages): who the connection is
+from (`AuthMiddlewareStack`), failing fast while the database is away, and one way to end.
 
 Channels runs `disconnect()` only when the server reports the client gone; a consumer that raised
 (a send after close, the channel layer failing, a client gone during accept) never got there, and
@@ -8,20 +9,52 @@ happened, once, and nothing is sent after the close.
 import asyncio
 import logging
 
+from channels.auth import AuthMiddleware
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.sessions import CookieMiddleware, SessionMiddleware
 
 log = logging.getLogger(__name__)
 CLOSE_ERROR = 1011
 LAYER_TIMEOUT = 5  # seconds for a channel layer call while ending (Redis may be away)
+DB_TIMEOUT = 5  # seconds an admission waits for the database before refusing: fail fast
+UNAVAILABLE = "visa cannot admit you just now; try again in a minute."
 
 
 def in_thread(function):
     """Run a database function off the event loop, in a thread of its own: channels' default runs
     every consumer's calls one after another on one thread, where one stuck query stalls them all."""
     return database_sync_to_async(function, thread_sensitive=False)
+
+
+class UserMiddleware(AuthMiddleware):
+    """channels' AuthMiddleware (the session's user in scope["user"]), giving up after DB_TIMEOUT:
+    while the database is away the upgrade is refused with HTTP 503 and what to do, not answered
+    with a 500 and a traceback once PostgreSQL's pool gives up (VISA_DB_POOL_TIMEOUT)."""
+
+    async def __call__(self, scope, receive, send):
+        scope = dict(scope)
+        self.populate_scope(scope)
+        try:
+            await asyncio.wait_for(self.resolve_scope(scope), DB_TIMEOUT)
+        except Exception as error:
+            log.warning("WebSocket %s refused: its user could not be loaded: %r", scope["path"], error)
+            await receive()  # websocket.connect
+            if "websocket.http.response" in scope.get("extensions", {}):
+                await send({"type": "websocket.http.response.start", "status": 503,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"retry-after", b"60")]})
+                await send({"type": "websocket.http.response.body", "body": UNAVAILABLE.encode()})
+            else:  # an ASGI server without denial responses answers 403
+                await send({"type": "websocket.close"})
+            return
+        return await self.inner(scope, receive, send)
+
+
+def AuthMiddlewareStack(inner):
+    """channels' AuthMiddlewareStack, with UserMiddleware."""
+    return CookieMiddleware(SessionMiddleware(UserMiddleware(inner)))
 
 
 class GuardedConsumer(AsyncWebsocketConsumer):

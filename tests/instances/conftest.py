@@ -4,6 +4,7 @@ connected to."""
 import pytest
 
 from tests.support.factories import make_user
+from tests.support.redisserver import RedisServer
 from tests.support.rfbclient import non_blank
 from tests.support.web import WebUser
 
@@ -48,3 +49,11 @@ def desktop(owner, launch):
     with owner.open_desktop(uuid) as connection:
         assert non_blank(connection.framebuffer())
         yield uuid
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A private redis-server, for drills that stop Redis (the machine's shared one keeps running)."""
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()

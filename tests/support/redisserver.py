@@ -1,7 +1,7 @@
 """A private redis-server for drills that stop the broker: the machine's shared Redis keeps running."""
 import subprocess
 
-from .stack import end, free_port, wait_for_port
+from .stack import Stack, end, free_port, wait_for_port
 
 
 class RedisServer:
@@ -22,3 +22,9 @@ class RedisServer:
 
     def stop(self):
         end(self.process)
+
+
+def drill_stack(server, tmp, devcloud_url):
+    """visa's processes on `server`, with the reconciler's rule for quiet instances as slow as in
+    production (VISA_STUCK_AFTER 600 s), so that what recovers is the mechanism under drill."""
+    return Stack(tmp, devcloud_url, env={"REDIS_URL": server.url, "VISA_STUCK_AFTER": "600"})

@@ -10,21 +10,13 @@ import pytest
 from instances.models import Instance
 from tests.support.apiclient import ApiClient
 from tests.support.factories import demo_image_and_flavour, give_room, make_user
-from tests.support.redisserver import RedisServer
-from tests.support.stack import Stack
+from tests.support.redisserver import drill_stack
 from tests.support.waiting import eventually
 
 
 @pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def drill(devcloud, committed, redis_server, tmp_path):
-    stack = Stack(tmp_path, devcloud.auth_url, env={"REDIS_URL": redis_server.url, "VISA_STUCK_AFTER": "600"})
+    stack = drill_stack(redis_server, tmp_path, devcloud.auth_url)
     user = give_room(make_user())
     script = ApiClient(stack.url, user)
     yield stack, user, script

@@ -5,7 +5,9 @@ VM (instances/cloud/cloudinit.py) with a systemd unit that keeps it running.
 Every few seconds it asks visa which experiments' data this VM should have mounted, now
 (GET <url> with the instance's agent token), and makes it so: it mounts what is new and
 unmounts what is gone, such as data attached to a running desktop or data the owner may no
-longer read. When visa cannot be reached or refuses, it keeps what is mounted.
+longer read. When visa cannot be reached or refuses, it keeps what is mounted. When visa rotates
+the VM's secrets, the answer carries a new VNC password and a new token: the agent writes both,
+then asks again with the new token, which tells visa they were taken.
 Standard library only: it runs on the image's python3, which cloud-init itself needs.
 """
 import json
@@ -18,6 +20,9 @@ import urllib.request
 from pathlib import Path
 
 CONFIG_PATH = "/etc/visa/agent.json"  # url, token, root (of the mount points), interval (seconds)
+# The image's VNC service reads the password from this file's first line; after a rotation it must
+# take the new one (a systemd path unit on the file, or a server that reads it at each login).
+VNC_PASSWORD_PATH = "/etc/visa/vnc-password"
 RCLONE_CONFIGS = "/etc/visa/rclone.d"
 
 
@@ -26,16 +31,17 @@ class Refused(Exception):
 
 
 def fetch(config, etag=None):
-    """(etag, mounts) from visa, or None when the mounts did not change since `etag`.
-    Each mount is a dict: path (on dCache), point, and how to mount it (type nfs4: source and
-    options; type webdav: url and bearer_token, a read-only macaroon)."""
+    """(etag, answer) from visa, or None when nothing changed since `etag`. The answer's "mounts"
+    are dicts: path (on dCache), point, and how to mount it (type nfs4: source and options; type
+    webdav: url and bearer_token, a read-only macaroon); its "rotate", when present, has the new
+    "vnc_password" and "token" to take."""
     headers = {"Authorization": f"Bearer {config['token']}", "Accept": "application/json"}
     if etag:
         headers["If-None-Match"] = etag
     request = urllib.request.Request(config["url"], headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
-            return answer.headers.get("ETag"), json.load(answer)["mounts"]
+            return answer.headers.get("ETag"), json.load(answer)
     except urllib.error.HTTPError as error:
         if error.code == 304:
             return None
@@ -82,6 +88,22 @@ def apply(mounts, root):
     return set(wanted)
 
 
+def write_secret(path, content):
+    """Replace the file at `path` whole (root's only), so no reader ever sees half a secret."""
+    draft = f"{path}.new"
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(content)
+    os.replace(draft, path)
+
+
+def take_secrets(config, rotation):
+    """Write the rotated VNC password, then the new token; the config is the agent's own from now on."""
+    write_secret(VNC_PASSWORD_PATH, rotation["vnc_password"])
+    config["token"] = rotation["token"]
+    write_secret(CONFIG_PATH, json.dumps(config))
+
+
 def _rclone_config(point):
     return os.path.join(RCLONE_CONFIGS, os.path.basename(point) + ".conf")
 
@@ -96,8 +118,12 @@ def main():
                 etag = None
             answer = fetch(config, etag)
             if answer is not None:
-                applied = apply(answer[1], config["root"])
+                applied = apply(answer[1]["mounts"], config["root"])
                 etag = answer[0]  # only once applied: a failed mount is tried again next time
+                if "rotate" in answer[1]:
+                    take_secrets(config, answer[1]["rotate"])
+                    etag = None
+                    continue  # at once: asking with the new token tells visa it was taken
         except (OSError, ValueError, KeyError, Refused, subprocess.CalledProcessError) as error:
             print(f"visa-agent: {error}", file=sys.stderr, flush=True)
         time.sleep(config["interval"])

@@ -25,6 +25,10 @@ class RFBError(Exception):
     pass
 
 
+class PasswordRefused(RFBError):
+    pass
+
+
 async def _read_reason(reader) -> str:
     length = int.from_bytes(await reader.readexactly(4), "big")
     return (await reader.readexactly(length)).decode(errors="replace")
@@ -47,11 +51,28 @@ async def authenticate_to_server(reader, writer, password: str) -> bytes:
     writer.write(bytes([SECURITY_VNC_AUTH]))
     writer.write(vnc_auth_response(password, await reader.readexactly(16)))
     if int.from_bytes(await reader.readexactly(4), "big") != 0:
-        raise RFBError(f"the desktop refused its password: {await _read_reason(reader)}")
+        raise PasswordRefused(f"the desktop refused its password: {await _read_reason(reader)}")
     writer.write(b"\x01")  # ClientInit, shared: participants must not disconnect each other
     header = await reader.readexactly(24)  # width, height, pixel format, name length
     name = await reader.readexactly(int.from_bytes(header[20:24], "big"))
     return header + name
+
+
+async def authenticate_with_any(connect, passwords):
+    """Connect (`connect()` gives a reader and a writer) and authenticate with each password in
+    turn until the desktop takes one: while its secret is rotated, a VM may have the old or the new.
+    Returns the reader, the writer and the ServerInit."""
+    for number, password in enumerate(passwords, 1):
+        reader, writer = await connect()
+        try:
+            return reader, writer, await authenticate_to_server(reader, writer, password)
+        except PasswordRefused:
+            writer.close()
+            if number == len(passwords):
+                raise
+        except BaseException:
+            writer.close()
+            raise
 
 
 class BrowserHandshake:

@@ -19,6 +19,9 @@ VAR_DIR = Path(os.environ.get("VISA_VAR_DIR", BASE_DIR / "var"))
 DEBUG = env.flag("DJANGO_DEBUG")
 # DJANGO_SECRET_KEY; only the demo (no DATABASE_URL) makes its own, in VAR_DIR (visa/secret_key.py).
 SECRET_KEY = secret_key(VAR_DIR)
+# Keys still accepted after DJANGO_SECRET_KEY changed (comma-separated): sessions and agent tokens
+# made under them go on working until `manage.py rotate_vm_secrets` has replaced the tokens.
+SECRET_KEY_FALLBACKS = env.names("DJANGO_SECRET_KEY_FALLBACKS")
 # Also the WebSocket origins: the desktop proxy accepts an Origin header only for these hosts.
 ALLOWED_HOSTS = env.names("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env.names("DJANGO_CSRF_TRUSTED_ORIGINS")

@@ -54,6 +54,8 @@ class Server:
     updated: str
     launched_at: str | None = None
     fault: str | None = None
+    # Files the server wrote after its first boot (path -> content): its disk, kept across reboots.
+    written: dict = dataclasses.field(default_factory=dict)
     # Input messages its builtin VNC server received; counted anew at each devcloud start.
     inputs: Counter = dataclasses.field(default_factory=Counter, compare=False)
 
@@ -214,7 +216,7 @@ class Cloud:
 
     def _power_on(self, server):
         """Boot: cloud-init hands the VNC password to the desktop, which listens on the server's address."""
-        password = userdata.vnc_password(server.user_data)
+        password = userdata.vnc_password(server.user_data, server.written)
         if password is None:
             self._fail(server, "no VNC password in user data")
             return
@@ -228,9 +230,10 @@ class Cloud:
             self._fail(server, f"VNC desktop did not start: {error}")
             return
         self._mounts[server.id] = mounts
-        config = userdata.agent_config(server.user_data)
+        config = userdata.agent_config(server.user_data, server.written)
         if config:
-            self._agents[server.id] = MountAgent(server.name, config, partial(self._remount, server.id))
+            self._agents[server.id] = MountAgent(server.name, config, partial(self._remount, server.id),
+                                                 partial(self._take_secrets, server.id))
         server.launched_at = server.launched_at or now()
         self._set_status(server, ACTIVE)
 
@@ -243,6 +246,18 @@ class Cloud:
             self._mounts[server_id] = mounts
             self._running[server_id].show(desktop_notice(self._servers[server_id].name, mounts, self.door))
             log.info("server %s mounts %s", server_id, [point for _, point, _ in mounts])
+
+    def _take_secrets(self, server_id, agent, rotation, config):
+        """The server's agent wrote a rotated VNC password and its new token, as visa's agent does."""
+        with self._lock:
+            if self._agents.get(server_id) is not agent:
+                return
+            server = self._servers[server_id]
+            server.written[userdata.VNC_PASSWORD_PATH] = rotation["vnc_password"]
+            server.written[userdata.AGENT_CONFIG_PATH] = json.dumps(config)
+            self._running[server_id].set_password(rotation["vnc_password"])
+            self._save()
+            log.info("server %s took new secrets", server_id)
 
     def _power_off(self, server):
         agent = self._agents.pop(server.id, None)

@@ -26,6 +26,7 @@ def servers(request):
                     "vnc_port": cloud.vnc_port,
                     "vnc": cloud.desktops.name,
                     "user_data": userdata.decode(server.user_data),
+                    "written": server.written,  # files it wrote since, such as rotated secrets
                     # What it has mounted now: from the user data at boot, then as its mount agent says.
                     "mounts": [{"path": path, "point": point, "read_only": read_only}
                                for path, point, read_only in cloud.mounts(server.id)],

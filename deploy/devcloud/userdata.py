@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 
 import yaml
 
-VNC_PASSWORD_PATH = "/etc/visa/vnc-password"
+from protocols.mount_agent import CONFIG_PATH as AGENT_CONFIG_PATH
+from protocols.mount_agent import VNC_PASSWORD_PATH
+
 RCLONE_CONFIG_PATH = "/etc/visa/rclone.conf"
-AGENT_CONFIG_PATH = "/etc/visa/agent.json"
 
 
 def decode(user_data):
@@ -58,25 +59,28 @@ def mounts(user_data):
     return found
 
 
-def _file(user_data, path):
-    """The content of the file the cloud-config writes at `path`, or None."""
+def _file(user_data, path, written=None):
+    """The content of the file at `path`: as the server last wrote it (`written`, its disk), else
+    as the cloud-config wrote it at first boot; or None."""
+    if written and path in written:
+        return written[path]
     for entry in cloud_config(user_data).get("write_files") or []:
         if isinstance(entry, dict) and entry.get("path") == path:
             return str(entry.get("content", ""))
     return None
 
 
-def agent_config(user_data):
-    """The mount agent's settings (url, token, root, interval) the cloud-config writes, or None."""
+def agent_config(user_data, written=None):
+    """The mount agent's settings (url, token, root, interval) on the server's disk, or None."""
     try:
-        config = json.loads(_file(user_data, AGENT_CONFIG_PATH) or "null")
+        config = json.loads(_file(user_data, AGENT_CONFIG_PATH, written) or "null")
     except ValueError:
         return None
     return config if isinstance(config, dict) and {"url", "token"} <= config.keys() else None
 
 
-def vnc_password(user_data):
-    """The VNC password the image's cloud-config writes to VNC_PASSWORD_PATH, or None."""
+def vnc_password(user_data, written=None):
+    """The VNC password in VNC_PASSWORD_PATH on the server's disk, or None."""
     # The image's VNC service reads the file's first line, so a trailing newline is not part of it.
-    lines = (_file(user_data, VNC_PASSWORD_PATH) or "").splitlines()
+    lines = (_file(user_data, VNC_PASSWORD_PATH, written) or "").splitlines()
     return lines[0] if lines and lines[0] else None

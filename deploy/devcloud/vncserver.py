@@ -66,6 +66,10 @@ class BuiltinDesktop:
     async def listen(self, address, port):
         self._listener = await asyncio.start_server(self._serve, address, port)
 
+    def set_password(self, password):
+        """The VM took a rotated password: the next client authenticates with it."""
+        self._password = password
+
     def show(self, notice):
         """The picture has no text, so a notice is not shown (devcloud's API tells the mounts)."""
 

@@ -40,9 +40,7 @@ class XvncDesktop:
         self._clients = []
         files.mkdir(exist_ok=True)
         password_file = files / "passwd"
-        password_file.touch(mode=0o600)
-        vncpasswd = subprocess.run(["vncpasswd", "-f"], input=password.encode(), capture_output=True, check=True)
-        password_file.write_bytes(vncpasswd.stdout)
+        self.set_password(password)
         # Xvnc picks a free display itself and writes its number to this pipe once clients can connect.
         ready, ready_writer = os.pipe()
         with open(files / "Xvnc.log", "wb") as output:
@@ -93,6 +91,14 @@ class XvncDesktop:
         if shutil.which("xmessage"):
             return [subprocess.Popen(["xmessage", "-center", notice], env=env)]
         return []
+
+    def set_password(self, password):
+        """Write the password file, which Xvnc reads at each client's authentication."""
+        vncpasswd = subprocess.run(["vncpasswd", "-f"], input=password.encode(), capture_output=True, check=True)
+        draft = self._files / "passwd.new"
+        draft.touch(mode=0o600)
+        draft.write_bytes(vncpasswd.stdout)
+        draft.replace(self._files / "passwd")  # whole: Xvnc may be reading it for another client
 
     def show(self, notice):
         """Show a new notice (the server's mounts changed) in place of the old one."""

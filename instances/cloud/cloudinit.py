@@ -10,13 +10,13 @@ from django.conf import settings
 from django.urls import reverse
 
 import protocols
+from protocols.mount_agent import CONFIG_PATH as AGENT_CONFIG_PATH
+from protocols.mount_agent import VNC_PASSWORD_PATH
 
-from . import agent, mounts
+from . import mounts, vmsecrets
 
-VNC_PASSWORD_PATH = "/etc/visa/vnc-password"
 RCLONE_CONFIG_PATH = "/etc/visa/rclone.conf"
 AGENT_PATH = "/usr/local/sbin/visa-agent"
-AGENT_CONFIG_PATH = "/etc/visa/agent.json"
 AGENT_UNIT_PATH = "/etc/systemd/system/visa-agent.service"
 AGENT_UNIT = f"""[Unit]
 Description=visa mount agent: mounts the data attached to this desktop
@@ -61,7 +61,7 @@ def _agent(instance):
     """The mount agent (protocols/mount_agent.py), its settings with the instance's token, and its unit."""
     config = {
         "url": settings.VISA_AGENT_URL.rstrip("/") + reverse("agent-mounts"),
-        "token": agent.token_of(instance.uuid),
+        "token": vmsecrets.token_of(instance),
         "root": settings.VISA_DATA_MOUNT_ROOT,
         "interval": settings.VISA_AGENT_POLL_SECONDS,
     }

@@ -91,11 +91,8 @@ class DesktopConsumer(GuardedConsumer):
         self.spawn(self.beat(), "heartbeat")
         instance = self.access.instance
         try:
-            self.vm = await asyncio.wait_for(VmLink.open(instance.address, instance.image.vnc_port),
-                                             VM_CONNECT_TIMEOUT)
-            self.server_init = await asyncio.wait_for(
-                rfb.authenticate_to_server(self.vm, self.vm, instance.vnc_secret), VM_CONNECT_TIMEOUT
-            )
+            self.vm, _, self.server_init = await asyncio.wait_for(rfb.authenticate_with_any(
+                lambda: self._open_vm(instance), instance.vnc_secrets), VM_CONNECT_TIMEOUT)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, rfb.RFBError) as error:
             log.warning("desktop of %s unavailable: %s", instance.uuid, error)
             await self.close(code=CLOSE_DESKTOP_UNAVAILABLE)
@@ -107,6 +104,11 @@ class DesktopConsumer(GuardedConsumer):
         self.messages = rfb.ClientMessages()
         self.budget, self.budget_at = INPUT_LIMITS[True][0], time.monotonic()
         await self.send(bytes_data=rfb.VERSION_3_8)
+
+    @staticmethod
+    async def _open_vm(instance):
+        link = await VmLink.open(instance.address, instance.image.vnc_port)
+        return link, link
 
     async def dispatch(self, message):
         # Browser bytes take the short way, straight to receive().

@@ -1,7 +1,7 @@
 """Thumbnails of desktops for the home page, taken by the server from the VM's VNC framebuffer.
 
 visa connects to the VM's VNC server as the desktop proxy does (a shared client, authenticated with
-the instance's secret by `rfb.authenticate_to_server`), asks for one full update in 32-bit raw
+the instance's secret by `rfb.authenticate_with_any`), asks for one full update in 32-bit raw
 pixels and keeps it as a small JPEG in the database, so any web node can serve it. A capture that
 fails is logged and skipped: the card keeps its last picture.
 """
@@ -33,11 +33,11 @@ PIXEL_FORMAT = struct.pack(">BBBBHHHBBB3x", 32, 24, 0, 1, 255, 255, 255, 0, 8, 1
 RAW = 0
 
 
-async def _framebuffer(address, port, secret):
+async def _framebuffer(address, port, secrets):
     """The VM's whole screen as (width, height, RGBX bytes)."""
-    reader, writer = await asyncio.open_connection(address, port)
+    reader, writer, server_init = await rfb.authenticate_with_any(
+        lambda: asyncio.open_connection(address, port), secrets)
     try:
-        server_init = await rfb.authenticate_to_server(reader, writer, secret)
         width, height = struct.unpack(">HH", server_init[:4])
         if not 0 < width * height <= MAX_PIXELS:
             raise rfb.RFBError(f"the desktop claims a screen of {width}x{height}")
@@ -76,10 +76,10 @@ async def _skip_to_update(reader):
             raise rfb.RFBError(f"unexpected server message {kind}")
 
 
-def picture(address, port, secret):
+def picture(address, port, secrets):
     """A JPEG of the desktop at (address, port), WIDTH pixels wide. Raises OSError, TimeoutError,
     asyncio.IncompleteReadError or rfb.RFBError when the desktop cannot be read."""
-    width, height, pixels = asyncio.run(asyncio.wait_for(_framebuffer(address, port, secret), TIMEOUT))
+    width, height, pixels = asyncio.run(asyncio.wait_for(_framebuffer(address, port, secrets), TIMEOUT))
     image = Picture.frombytes("RGBX", (width, height), pixels).convert("RGB")
     image.thumbnail((WIDTH, WIDTH * height // width), Picture.Resampling.LANCZOS)
     out = io.BytesIO()
@@ -93,7 +93,7 @@ def capture(instance_pk):
     if instance is None or not instance.address:
         return False
     try:
-        jpeg = picture(instance.address, instance.image.vnc_port, instance.vnc_secret)
+        jpeg = picture(instance.address, instance.image.vnc_port, instance.vnc_secrets)
     except (TimeoutError, OSError, asyncio.IncompleteReadError, rfb.RFBError, ValueError) as error:
         log.info("no thumbnail of %s: %s", instance.uuid, error or type(error).__name__)
         return False

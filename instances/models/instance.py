@@ -88,6 +88,10 @@ class Instance(models.Model):
         help_text="Experiments whose data is mounted read-only",
     )
     vnc_secret = models.CharField(max_length=16, default=new_vnc_secret, editable=False)
+    # A rotation (manage.py rotate_vm_secrets) waits here until the VM's mount agent has taken the
+    # new VNC secret and the agent token of the next generation (instances/cloud/vmsecrets.py).
+    vnc_secret_next = models.CharField(max_length=16, blank=True, editable=False)
+    agent_generation = models.PositiveIntegerField(default=0, editable=False)
     server_id = models.CharField(max_length=64, blank=True)
     address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -127,6 +131,11 @@ class Instance(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.uuid})"
+
+    @property
+    def vnc_secrets(self):
+        """The VNC secrets its VM may have now: during a rotation, the old one or already the new."""
+        return [self.vnc_secret, *filter(None, [self.vnc_secret_next])]
 
     @property
     def server_name(self):

@@ -61,7 +61,7 @@ def desktop(request, tmp_path):
 def test_a_thumbnail_is_a_small_jpeg_of_what_the_desktop_shows(desktop):
     deadline = time.monotonic() + 10
     while True:  # Xvnc answers before its message window is drawn
-        picture = decoded(in_thread(thumbnails.picture, *desktop, SECRET))
+        picture = decoded(in_thread(thumbnails.picture, *desktop, [SECRET]))
         if non_blank(pixels(picture)) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
@@ -71,9 +71,13 @@ def test_a_thumbnail_is_a_small_jpeg_of_what_the_desktop_shows(desktop):
 
 def test_a_wrong_secret_or_no_desktop_is_an_error_not_a_picture(desktop):
     with pytest.raises(rfb.RFBError, match="refused its password"):
-        in_thread(thumbnails.picture, *desktop, "wrong-pw")
+        in_thread(thumbnails.picture, *desktop, ["wrong-pw"])
     with pytest.raises(OSError):
-        in_thread(thumbnails.picture, "127.0.0.1", 9, SECRET)  # nothing listens on the discard port
+        in_thread(thumbnails.picture, "127.0.0.1", 9, [SECRET])  # nothing listens on the discard port
+
+
+def test_during_a_rotation_the_old_secret_is_tried_then_the_new(desktop):
+    assert non_blank(pixels(decoded(in_thread(thumbnails.picture, *desktop, ["old-pw", SECRET]))))
 
 
 def test_capture_skips_a_desktop_it_cannot_reach_and_keeps_the_last_picture(committed):

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from .lifecycle import expiry, services
 from .models import (
     AccessRequest,
+    BlockedUser,
     DesktopSession,
     Flavour,
     Image,
@@ -79,6 +80,14 @@ class MemberInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+class BlockedInline(admin.TabularInline):
+    """People the owner removed and blocked: deleting a row lets a link admit them again."""
+    model = BlockedUser
+    extra = 0
+    readonly_fields = ["created_at"]
+    raw_id_fields = ["user"]
+
+
 @admin.register(Instance)
 class InstanceAdmin(admin.ModelAdmin):
     list_display = ["name", "uuid", "owner", "state", "flavour", "image", "created_at", "expires_at",
@@ -87,7 +96,7 @@ class InstanceAdmin(admin.ModelAdmin):
     search_fields = ["name", "uuid", "owner__username", "server_id"]
     readonly_fields = ["uuid", "state", "state_reason", "server_id", "address", "activated_at",
                        "state_changed_at", "last_activity_at", "lifetime_warned_at", "inactivity_warned_at"]
-    inlines = [EventInline, MemberInline]
+    inlines = [EventInline, MemberInline, BlockedInline]
     actions = [_lifecycle_action(name, getattr(services, name)) for name in ("start", "stop", "reboot", "delete")]
 
     def has_delete_permission(self, request, obj=None):

@@ -1,7 +1,7 @@
 """instances' models, in two modules: the instance and its catalogue (`instance`), and sharing it
 (`sharing`). Import them from here, as Django does."""
 from .instance import Flavour, Image, Instance, InstanceEvent, LifetimeExtension, Thumbnail, new_vnc_secret
-from .sharing import AccessRequest, DesktopSession, InstanceMember, Role, ShareToken
+from .sharing import AccessRequest, BlockedUser, DesktopSession, InstanceMember, Role, ShareToken
 
-__all__ = ["AccessRequest", "DesktopSession", "Flavour", "Image", "Instance", "InstanceEvent", "InstanceMember",
-           "LifetimeExtension", "Role", "ShareToken", "Thumbnail", "new_vnc_secret"]
+__all__ = ["AccessRequest", "BlockedUser", "DesktopSession", "Flavour", "Image", "Instance", "InstanceEvent",
+           "InstanceMember", "LifetimeExtension", "Role", "ShareToken", "Thumbnail", "new_vnc_secret"]

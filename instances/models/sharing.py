@@ -35,6 +35,20 @@ class InstanceMember(models.Model):
         return f"{self.user} ({self.role}) on {self.instance}"
 
 
+class BlockedUser(models.Model):
+    """Someone the owner removed and blocked: no link admits them again until the owner adds them."""
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="blocked")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["instance", "user"], name="one_block_per_user")]
+
+    def __str__(self):
+        return f"{self.user} blocked from {self.instance}"
+
+
 class ShareToken(models.Model):
     """A share link or a one-time invitation. Only the SHA-256 of its secret is stored."""
 
@@ -57,7 +71,7 @@ class ShareToken(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return self.label or f"{self.get_role_display()} link {self.pk}"
+        return self.label or f"{self.access.capitalize()} link"
 
     @property
     def view_only(self):

@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from instances.models import AccessRequest, DesktopSession, Instance, Role, ShareToken
-from instances.sharing import access, links, requests, sessions
+from instances.models import AccessRequest, BlockedUser, DesktopSession, Instance, InstanceMember, Role, ShareToken
+from instances.sharing import access, links, members, requests, sessions
 
 
 def _owned(request, uuid):
@@ -31,10 +31,14 @@ def _link_json(token):
 
 
 def panel(instance):
-    """Who is connected now, the links, pending support requests: what the owner's share panel shows."""
+    """Who is connected now, the people with access, the blocked, the links, pending support
+    requests: what the owner's share panel shows."""
     return {
         "connected": list(sessions.live_sessions(instance)),
+        "members": list(instance.members.select_related("user", "token").order_by("created_at")),
+        "blocked": list(instance.blocked.select_related("user").order_by("created_at")),
         "links": list(instance.share_tokens.all()),
+        "any_revoked": instance.share_tokens.exclude(revoked_at=None).exists(),
         "requests": list(instance.access_requests.filter(answer="").select_related("user")),
     }
 
@@ -47,6 +51,10 @@ def overview(request, uuid):
         "room_locked": instance.room_locked,
         "connected": [{"id": s.pk, "name": s.name, "role": s.role, "since": s.started_at.isoformat()}
                       for s in shown["connected"]],
+        "members": [{"id": m.pk, "name": members.name_of(m.user), "username": m.user.username, "role": m.role,
+                     "via": m.token and str(m.token)} for m in shown["members"]],
+        "blocked": [{"id": b.pk, "name": members.name_of(b.user), "username": b.user.username}
+                    for b in shown["blocked"]],
         "links": [_link_json(t) for t in shown["links"]],
         "requests": [{"id": r.pk, "name": r.user.get_full_name() or r.user.username, "since": r.created_at.isoformat()}
                      for r in shown["requests"]],
@@ -81,6 +89,52 @@ def create_link(request, uuid):
 def revoke_link(request, uuid, pk):
     links.revoke(get_object_or_404(ShareToken, pk=pk, instance=_owned(request, uuid)))
     return JsonResponse({"revoked": pk})
+
+
+@login_required
+@require_POST
+def clear_links(request, uuid):
+    links.clear_revoked(_owned(request, uuid))
+    return JsonResponse({"cleared": True})
+
+
+@login_required
+@require_POST
+def add_member(request, uuid):
+    try:
+        member = members.add(_owned(request, uuid), request.POST.get("who", ""), request.POST.get("access"))
+    except members.MemberError as error:
+        return _error(str(error))
+    return JsonResponse({"added": member.pk, "name": members.name_of(member.user), "role": member.role}, status=201)
+
+
+def _member(request, uuid, pk):
+    return get_object_or_404(InstanceMember.objects.select_related("user"), pk=pk, instance=_owned(request, uuid))
+
+
+@login_required
+@require_POST
+def member_access(request, uuid, pk):
+    member = _member(request, uuid, pk)
+    try:
+        members.set_access(member, request.POST.get("access"))
+    except members.MemberError as error:
+        return _error(str(error))
+    return JsonResponse({"member": pk, "role": member.role})
+
+
+@login_required
+@require_POST
+def remove_member(request, uuid, pk):
+    members.remove(_member(request, uuid, pk), block=request.POST.get("block") == "1")
+    return JsonResponse({"removed": pk})
+
+
+@login_required
+@require_POST
+def unblock(request, uuid, pk):
+    members.unblock(get_object_or_404(BlockedUser, pk=pk, instance=_owned(request, uuid)))
+    return JsonResponse({"unblocked": pk})
 
 
 @login_required

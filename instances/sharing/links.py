@@ -20,6 +20,7 @@ from visa.tokens import digest, new_secret
 
 from . import sessions
 from .access import GUEST_SESSION_KEY, Refused, SignInRequired, check_data, only_open_data
+from .members import check_not_blocked, find_person
 from .roles import role_of
 
 log = logging.getLogger(__name__)
@@ -39,13 +40,19 @@ def create_link(instance, by, access, hours=24, max_uses=None, email="", label="
     """The owner's request for a link (page or API): check it, then make it; returns the token and
     its secret. Raises InvalidLink."""
     email, errors = email.strip(), {}
+    if email and "@" not in email:  # an invitation by user name goes to their account's address
+        person = find_person(email)
+        if person is None or not person.email:
+            errors["email"] = (f"There is no account “{email}” with an e-mail address. "
+                               "Enter their e-mail address, or add them under People.")
+        email = person.email if person else ""
     if access not in ShareToken.ACCESS:
         errors["access"] = "Choose view-only or interactive."
     if not 0 < hours <= MAX_LINK_HOURS:
         errors["hours"] = f"A link expires after at most {MAX_LINK_HOURS} hours."
     if max_uses is not None and not 1 <= max_uses <= MAX_LINK_USES:
         errors["max_uses"] = f"A link allows from 1 to {MAX_LINK_USES} uses."
-    if email:
+    if email and "email" not in errors:
         try:
             validate_email(email)
         except ValidationError:
@@ -54,6 +61,12 @@ def create_link(instance, by, access, hours=24, max_uses=None, email="", label="
         raise InvalidLink(errors)
     return create_token(instance, by, ShareToken.ACCESS[access], label=label.strip()[:100], max_uses=max_uses,
                         expires_at=timezone.now() + datetime.timedelta(hours=hours), email=email)
+
+
+def clear_revoked(instance):
+    """Forget the instance's revoked links (they admit nobody and their members are gone already)."""
+    instance.share_tokens.exclude(revoked_at=None).delete()
+    live.announce(instance)
 
 
 def find_token(secret):
@@ -116,6 +129,7 @@ def join(secret, request):
         elif token.email and token.email.lower() != user.email.lower():
             raise Refused("This invitation is for someone else.")
         elif role_of(instance, user) is None:
+            check_not_blocked(instance, user)
             check_data(user, instance)
             InstanceMember.objects.create(instance=instance, user=user, role=token.role, token=token)
         else:

@@ -7,6 +7,7 @@ from instances import live
 from instances.models import AccessRequest, InstanceMember
 
 from .access import Refused
+from .members import check_not_blocked
 from .roles import role_of
 
 
@@ -16,6 +17,7 @@ def request_access(instance, user):
         raise Refused("Only support staff may ask for access.")
     if role_of(instance, user) is not None:
         raise Refused("You already have access.")
+    check_not_blocked(instance, user)
     access_request, created = AccessRequest.objects.get_or_create(instance=instance, user=user, answer="")
     if created:
         live.announce(instance)  # the owner's page shows the request

@@ -240,17 +240,40 @@ for (const id of ["share-form", "invite-form"]) {
     const result = $("share-result");
     try {
       const form = new FormData(event.target);
-      const { url, emailed } = await post(`/instances/${uuid}/links`, form);
-      const sent = form.get("email") ? (emailed ? `E-mailed to ${form.get("email")}. ` : "Could not be e-mailed. ") : "";
-      result.innerHTML = `<label for="new-link"></label><input id="new-link" readonly>`;
+      const { url, emailed, link } = await post(`/instances/${uuid}/links`, form);
+      const sent = link.email ? (emailed ? `E-mailed to ${link.email}. ` : "Could not be e-mailed. ") : "";
+      result.innerHTML = `<label for="new-link"></label><span class="copy-row"><input id="new-link" readonly><button type="button" class="small" id="copy-link">Copy</button></span>`;
       result.querySelector("label").textContent = `${sent}Copy this link now; it is not shown again`;
       $("new-link").value = url;
       $("new-link").select();
+      event.target.reset();
     } catch (error) {
       result.textContent = error.message;
     }
   });
 }
+$("member-form")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const result = $("share-result");
+  try {
+    const { name } = await post(`/instances/${uuid}/members`, new FormData(event.target));
+    result.textContent = `${name} has access now; the desktop is on their home page.`;
+    event.target.reset();
+  } catch (error) {
+    result.textContent = error.message;
+  }
+});
+document.addEventListener("click", async (event) => {
+  if (event.target.id !== "copy-link") return;
+  const field = $("new-link");
+  field.select();
+  try {
+    await navigator.clipboard.writeText(field.value);
+    event.target.textContent = "Copied";
+  } catch {  // no clipboard access (plain HTTP, or refused): the link stays selected for Ctrl+C
+    event.target.textContent = "Press Ctrl+C";
+  }
+});
 document.addEventListener("change", (event) => {
   if (event.target.id === "room-lock") {
     post(`/instances/${uuid}/lock`, new URLSearchParams({ locked: event.target.checked ? "1" : "0" }));

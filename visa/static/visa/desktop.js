@@ -54,9 +54,13 @@ function update() {
   if (wanted && !rfb && !retry && !stopped) connect();
 }
 
-let live = null;  // htmx's wrapper of the live WebSocket
+// htmx's wrapper of the live WebSocket, taken from every message as well as from the open event:
+// in about one page load in ten this module did not hear the open event and never pinged; the
+// server always pushes the page's present state first, so the first message brings it.
+let live = null;
 document.body.addEventListener("htmx:wsOpen", (event) => { live = event.detail.socketWrapper; });
 document.body.addEventListener("htmx:wsBeforeMessage", (event) => {
+  live = event.detail.socketWrapper;
   if (event.detail.message.startsWith("pong")) { event.preventDefault(); pong(); }
 });
 document.body.addEventListener("htmx:wsAfterMessage", update);

@@ -81,6 +81,7 @@ function connect() {
 
   const mine = new RFB($("desktop"), socket);
   rfb = mine;
+  reachable($("desktop").querySelector("canvas"));
   rfb.resizeSession = true;  // the desktop takes the window's size where the server allows it,
   rfb.scaleViewport = true;  // and is scaled to fit where it does not
   rfb.viewOnly = status().role === "guest";
@@ -92,6 +93,7 @@ function connect() {
     $("clipboard-button").disabled = false;
     $("clipboard-send").disabled = rfb.viewOnly;
     measure();
+    if (document.activeElement === document.body) rfb.focus();  // unless the user is elsewhere on the page
   });
   rfb.addEventListener("clipboard", (event) => { $("clipboard-text").value = event.detail.text; });
   rfb.addEventListener("disconnect", () => {
@@ -132,6 +134,24 @@ function reconnectLater() {
   };
   tick();
 }
+
+// Keyboard: the desktop is in the Tab order and takes the keys while it has the focus; F6 gives
+// the focus back to the toolbar, since every other key goes to the desktop.
+function reachable(canvas) {
+  canvas.tabIndex = 0;  // noVNC makes it -1
+  canvas.setAttribute("aria-label", "Remote desktop: keys typed here go to it. F6 leaves it.");
+}
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "F6" || event.target.tagName !== "CANVAS") return;
+  event.preventDefault();
+  event.stopPropagation();  // before noVNC, which listens on the canvas
+  desk.querySelector(".tools button:enabled, .tools summary").focus();
+}, true);
+document.querySelector(".skip").addEventListener("click", (event) => {
+  if (!rfb) return;  // no desktop yet: the link leads to the status card
+  event.preventDefault();
+  rfb.focus();
+});
 
 // Connection quality: the live WebSocket's round trip, and what the desktop sends ------------------
 

@@ -22,5 +22,8 @@ run: setup
 	bash deploy/run-demo.sh
 
 test: setup
+	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  command -v Xvnc >/dev/null || missing="$$missing tigervnc-standalone-server"; \
+	  if [ -n "$$missing" ]; then echo "make test needs Debian's$$missing (browser tests, real X desktops): apt-get install$$missing"; exit 1; fi
 	$(PY) manage.py collectstatic --noinput -v0
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)

@@ -35,6 +35,7 @@ cat <<TXT
   visa is running at http://$HOST:$PORT/
   Sign in as demo / demo, then open http://$HOST:$PORT/doi/10.22003/XFEL.EU-DATA-700000-00
   and Launch; then http://$HOST:$PORT/doi/10.22003/XFEL.EU-DATA-700001-00 opens in that desktop.
+  E-mails (invitations, expiry warnings, decisions) are printed here, not sent.
   Ctrl-C stops it.
 
 TXT

@@ -19,5 +19,8 @@ class ApiClient:
     def post(self, path, data=None, **kwargs):
         return self.http.post(self.base_url + path, json=data, **kwargs)
 
+    def patch(self, path, data=None, **kwargs):
+        return self.http.patch(self.base_url + path, json=data, **kwargs)
+
     def delete(self, path, **kwargs):
         return self.http.delete(self.base_url + path, **kwargs)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from instances.models import AccessRequest, BlockedUser, DesktopSession, Instance, InstanceMember, Role, ShareToken
 from instances.sharing import access, links, members, requests, sessions
+from visa.params import text
 
 
 def _owned(request, uuid):
@@ -102,7 +103,7 @@ def clear_links(request, uuid):
 @require_POST
 def add_member(request, uuid):
     try:
-        member = members.add(_owned(request, uuid), request.POST.get("who", ""), request.POST.get("access"))
+        member = members.add(_owned(request, uuid), text(request.POST.get("who", ""), "who"), request.POST.get("access"))
     except members.MemberError as error:
         return _error(str(error))
     return JsonResponse({"added": member.pk, "name": members.name_of(member.user), "role": member.role}, status=201)

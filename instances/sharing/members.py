@@ -26,7 +26,7 @@ def name_of(user):
 def find_person(who):
     """The account with this user name or e-mail address (either in any case), or None."""
     who = who.strip()
-    if not who or "\x00" in who:  # PostgreSQL refuses NUL characters
+    if not who:
         return None
     matches = list(get_user_model().objects.filter(Q(username__iexact=who) | Q(email__iexact=who))[:2])
     return matches[0] if len(matches) == 1 else None

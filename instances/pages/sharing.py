@@ -103,7 +103,8 @@ def clear_links(request, uuid):
 @require_POST
 def add_member(request, uuid):
     try:
-        member = members.add(_owned(request, uuid), text(request.POST.get("who", ""), "who"), request.POST.get("access"))
+        who = text(request.POST.get("who", ""), "who")
+        member = members.add(_owned(request, uuid), who, request.POST.get("access"))
     except members.MemberError as error:
         return _error(str(error))
     return JsonResponse({"added": member.pk, "name": members.name_of(member.user), "role": member.role}, status=201)

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .api import people
+from .api import data, people
 from .api import views as api
 from .cloud import agent
 from .pages import doi, home, instance, launch, sharing, support
@@ -9,6 +9,7 @@ from .pages import doi, home, instance, launch, sharing, support
 router = SimpleRouter(use_regex_path=False)
 router.register("api/instances", api.InstanceViewSet, basename="api-instance")
 router.register("api/instances/<uuid:uuid>/share-tokens", api.ShareTokenViewSet, basename="api-share-token")
+router.register("api/instances/<uuid:uuid>/experiments", data.AttachedDataViewSet, basename="api-attached")
 router.register("api/instances/<uuid:uuid>/members", people.MemberViewSet, basename="api-member")
 router.register("api/instances/<uuid:uuid>/sessions", people.SessionViewSet, basename="api-session")
 router.register("api/images", api.ImageViewSet, basename="api-image")

@@ -35,8 +35,12 @@ class LaunchSerializer(serializers.Serializer):
     experiments = serializers.PrimaryKeyRelatedField(queryset=Experiment.objects.all(), many=True, required=False)
     dois = serializers.ListField(child=serializers.CharField(max_length=300), required=False,
                                  help_text="DOIs as portals link them: bare, doi:-prefixed or doi.org URLs")
-    image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.filter(enabled=True))
-    flavour = serializers.PrimaryKeyRelatedField(queryset=Flavour.objects.filter(enabled=True))
+    image = serializers.PrimaryKeyRelatedField(
+        queryset=Image.objects.filter(enabled=True), required=False,
+        help_text="Without it, the first environment your quota allows, as the launch page preselects")
+    flavour = serializers.PrimaryKeyRelatedField(
+        queryset=Flavour.objects.filter(enabled=True), required=False,
+        help_text="Without it, the smallest size your quota allows, as the launch page preselects")
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
     def validate_dois(self, raw_dois):

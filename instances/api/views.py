@@ -14,6 +14,7 @@ from instances.lifecycle.quota import launch_choices
 from instances.models import Flavour, Image, Instance, ShareToken
 from instances.sharing import links, roles
 from instances.states import IllegalTransition, State
+from quotas.limits import purpose_of
 from quotas.models import Purpose
 from quotas.refusals import ApprovalRequired, LaunchRefused
 from visa.parsers import JSONParser
@@ -51,6 +52,20 @@ def owned_instance(request, uuid, verb):
     if instance.owner_id != request.user.pk:
         raise exceptions.PermissionDenied(f"Only the owner of this instance may {verb} it.")
     return instance
+
+
+def with_defaults(user, wanted):
+    """The launch asked for, with the environment and size the launch page would preselect where it
+    names none; where the quota allows none, the first there is, so that the refusal says why."""
+    if "image" in wanted and "flavour" in wanted:
+        return wanted
+    choices = launch_choices(user, purpose_of(user, wanted["experiments"]))
+    defaults = {}
+    for field, offered in (("image", choices["environments"]), ("flavour", choices["sizes"])):
+        if not offered:
+            raise exceptions.ValidationError({field: ["None is offered: ask the operators."]})
+        defaults[field] = next((item for item, why in offered if not why), offered[0][0])
+    return {**defaults, **wanted}
 
 
 LAUNCH_KEY_LENGTH = Instance._meta.get_field("launch_key").max_length
@@ -126,7 +141,7 @@ class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         launch = LaunchSerializer(data=request.data)
         launch.is_valid(raise_exception=True)
         try:
-            instance = services.launch(request.user, **launch.validated_data, key=key)
+            instance = services.launch(request.user, **with_defaults(request.user, launch.validated_data), key=key)
         except LaunchRefused as refusal:
             refused = status.HTTP_403_FORBIDDEN if isinstance(refusal, ApprovalRequired) else status.HTTP_409_CONFLICT
             return Response(refusal.as_dict(), status=refused)

@@ -177,7 +177,7 @@ class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         asked.is_valid(raise_exception=True)
         try:
             extension = expiry.request_extension(instance, request.user, **asked.validated_data)
-        except IllegalTransition as error:
+        except (IllegalTransition, expiry.ExtensionRefused) as error:
             raise Conflict({"detail": str(error), "state": instance.state}) from None
         return Response(ExtensionSerializer(extension).data, status=status.HTTP_201_CREATED)
 

@@ -12,14 +12,25 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from instances import live
 from instances.models import Instance, LifetimeExtension
 from instances.states import LIVE, RESTING, IllegalTransition
+from quotas.limits import limits_for
 
 from . import services
 
 log = logging.getLogger(__name__)
 EXPIRY = "expiry"
-MAX_EXTENSION_DAYS = 90  # what an owner may ask for at once
+MAX_EXTENSION_DAYS = 90  # what an owner may ask for at once; the quota's longest lifetime may be less
+SOON = timedelta(days=1)  # pages highlight an end this close and offer to extend
+
+
+class ExtensionRefused(Exception):
+    """Why a request for a longer lifetime cannot be made, in words for the owner."""
+
+
+def ends_soon(instance, now=None):
+    return bool(instance.expires_at) and instance.expires_at - (now or timezone.now()) < SOON
 
 
 def hours(value):
@@ -79,11 +90,21 @@ def _warn(instance, field, now, deadline, why):
 
 
 def request_extension(instance, user, days, reason):
-    """The owner asks for `days` more; granted at once if the image allows it."""
-    if instance.state not in LIVE:
-        raise IllegalTransition(f"An instance in {instance.state} has no lifetime to extend.")
-    extension = LifetimeExtension.objects.create(instance=instance, requested_by=user, days=days, reason=reason)
-    services.note(instance, user.username, f"asked for {days} more days: {reason}")
+    """The owner asks for `days` more, at most the quota's longest lifetime at once and one request
+    at a time; granted at once if the image allows it. Raises ExtensionRefused."""
+    longest = int(limits_for(instance.owner, instance.purpose).lifetime.total_seconds() // 86400)
+    if days > longest:
+        raise ExtensionRefused(f"You may ask for at most {longest} days at once: your quota's longest lifetime.")
+    with transaction.atomic():
+        locked = Instance.objects.select_for_update().get(pk=instance.pk)  # two requests at once: one waits
+        if locked.state not in LIVE:
+            raise IllegalTransition(f"An instance in {locked.state} has no lifetime to extend.")
+        if pending := locked.extensions.filter(decision=LifetimeExtension.Decision.PENDING).first():
+            raise ExtensionRefused(f"You asked for {pending.days} more days already; "
+                                   "the operators have not decided yet.")
+        extension = LifetimeExtension.objects.create(instance=locked, requested_by=user, days=days, reason=reason)
+        services.note(locked, user.username, f"asked for {days} more days: {reason}")
+        live.announce(locked)
     if instance.image.auto_accept_extensions:
         extension = decide(extension, "image policy", accept=True)
     return extension
@@ -104,6 +125,7 @@ def decide(extension, actor, accept):
         extension.save()
         verdict = "accepted" if accept else "refused"
         services.note(extension.instance, actor, f"{verdict} the request for {extension.days} more days")
+        live.announce(extension.instance)  # the owner's pages show the decision
     return extension
 
 

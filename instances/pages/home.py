@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 
 from instances.lifecycle.quota import usage
 from instances.models import Instance, InstanceMember
-from instances.states import TRANSIENT, State
+from instances.states import RESTING, TRANSIENT, State
 from openaccess.models import Experiment
 from quotas.limits import limits_for
 from quotas.models import Purpose
@@ -41,6 +41,7 @@ def _home_context(user):
         "shared": [i for i in instances if i.owner_id != user.pk],
         "quotas": [{"limits": limits_for(user, p), "usage": usage(user, p)} for p in purposes],
         "busy": TRANSIENT,
+        "resting": RESTING,
     }
 
 

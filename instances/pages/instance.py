@@ -95,11 +95,14 @@ def _live_context(user, session, instance):
                "staff": user.is_staff,
                "asked": role is None and instance.access_requests.filter(user_id=user.pk, answer="").exists(),
                "time_left": instance.expires_at and timeuntil(instance.expires_at, depth=1),
+               "ends_soon": instance.state not in GONE and expiry.ends_soon(instance),
                "actions": BUTTONS.get(instance.state, []),
                "present": list(sessions.live_sessions(instance)) if role else [],
                "inside": inside, "events": instance.events.all() if inside else []}
     if role == Role.OWNER:
-        context.update(sharing.panel(instance), answers=ANSWERS)
+        context.update(sharing.panel(instance), answers=ANSWERS,
+                       extension=instance.extensions.order_by("-requested_at").first(),
+                       may_extend=instance.state in RESTING)
     return context
 
 
@@ -147,9 +150,8 @@ def detail(request, uuid):
         "mounts": mounts, "unreadable_mounts": unreadable,
         "changes_data": role in (Role.OWNER, Role.USER) and instance.state in DATA_CHANGEABLE,
         "all_actions": ACTIONS,
-        "extension_form": ExtensionForm() if instance.state in RESTING else None,
+        "extension_form": ExtensionForm(),
         "inactivity_days": f"{settings.VISA_INACTIVITY_HOURS / 24:g}",
-        "pending_extension": instance.extensions.filter(decision="PENDING").first(),
         # the share dialog's choices: view-only first, the safer default
         "link_access": list(reversed(ShareToken.ACCESS)), "max_link_hours": MAX_LINK_HOURS,
     })
@@ -242,7 +244,7 @@ def extend(request, uuid):
         return redirect("instance", uuid=instance.uuid)
     try:
         extension = expiry.request_extension(instance, request.user, **form.cleaned_data)
-    except IllegalTransition as error:
+    except (IllegalTransition, expiry.ExtensionRefused) as error:
         messages.error(request, str(error))
     else:
         if extension.decision == extension.Decision.ACCEPTED:

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from instances.models import Instance, ShareToken
+from instances.lifecycle import expiry
+from instances.models import Instance, LifetimeExtension, ShareToken
 from openaccess.models import Experiment
 from tests.support.apiclient import ApiClient
 from tests.support.cleanup import remove
@@ -83,6 +84,9 @@ def test_launch_from_a_doi_act_on_it_and_read_its_history(person, cleanup):
 
     extension = script.post(f"/api/instances/{uuid}/extend/", {"days": 3, "reason": "beam time analysis"})
     assert extension.status_code == 201 and extension.json()["decision"] == "PENDING"
+    again = script.post(f"/api/instances/{uuid}/extend/", {"days": 1, "reason": "and more"})
+    assert again.status_code == 409 and again.json()["detail"].startswith("You asked for 3 more days already")
+    expiry.decide(LifetimeExtension.objects.get(instance__uuid=uuid), "operator", accept=False)
     wordy = script.post(f"/api/instances/{uuid}/extend/", {"days": 1, "reason": "y" * 500})  # as long as it may be
     assert wordy.status_code == 201 and wordy.json()["reason"] == "y" * 500
     too_long = script.post(f"/api/instances/{uuid}/extend/", {"days": 365, "reason": "forever"})

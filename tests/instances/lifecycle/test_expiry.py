@@ -71,9 +71,18 @@ def test_a_longer_lifetime_is_granted_by_an_operator_or_refused(instance):
     instance.refresh_from_db()
     assert instance.expires_at == ends + timedelta(days=7)
 
-    refused = expiry.decide(expiry.request_extension(instance, instance.owner, 30, "more"), "operator", accept=False)
+    refused = expiry.decide(expiry.request_extension(instance, instance.owner, 10, "more"), "operator", accept=False)
     instance.refresh_from_db()
     assert refused.decision == "REFUSED" and instance.expires_at == ends + timedelta(days=7)
+
+
+def test_one_request_at_a_time_and_no_longer_than_the_quota_allows(instance):
+    expiry.request_extension(instance, instance.owner, 14, "as long as the quota allows")
+    with pytest.raises(expiry.ExtensionRefused, match="You asked for 14 more days already; the operators have not"):
+        expiry.request_extension(instance, instance.owner, 1, "and one more")
+    LifetimeExtension.objects.update(decision="REFUSED")
+    with pytest.raises(expiry.ExtensionRefused, match="at most 14 days at once: your quota's longest lifetime"):
+        expiry.request_extension(instance, instance.owner, 15, "longer")
 
 
 def test_an_image_may_grant_longer_lifetimes_itself(instance):

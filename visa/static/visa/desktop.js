@@ -237,8 +237,17 @@ document.addEventListener("fullscreenchange", () => {
 for (const [button, dialog] of [["share-button", "share-dialog"], ["details-button", "details-dialog"]]) {
   $(button)?.addEventListener("click", () => $(dialog).showModal());
 }
+// A button that opens a dialog at one of its fields (the toolbar's Extend); a card's Extend link
+// arrives as #extend.
+function openAt(dialog, field) {
+  $(dialog).showModal();
+  $(field)?.focus();
+}
+if (location.hash === "#extend" && $("id_days")) openAt("details-dialog", "id_days");
 document.addEventListener("click", (event) => {
-  if (event.target.matches("[data-close]")) event.target.closest("dialog").close();
+  const opener = event.target.closest("[data-open]");
+  if (opener) openAt(opener.dataset.open, opener.dataset.focus);
+  else if (event.target.matches("[data-close]")) event.target.closest("dialog").close();
   else if (event.target.tagName === "DIALOG") event.target.close();  // a click on the backdrop
 });
 document.addEventListener("submit", (event) => {

@@ -1,6 +1,7 @@
 """The browser as tests drive it: a laptop-sized page of its own, signing in, where screenshots
 go, whether the remote desktop's canvas shows a picture, and what the Content-Security-Policy
 refused (a test fails on any of that: tests/conftest.py)."""
+import re
 import time
 from functools import partial
 
@@ -80,3 +81,16 @@ def sign_in(page, user):
     page.get_by_label("User name").fill(user.username)
     page.get_by_label("Password").fill("pw-for-tests")
     page.get_by_role("button", name="Sign in").click()
+
+
+DEMO_DOI_PATH = "/doi/10.22003/XFEL.EU-DATA-700000-00"
+
+
+def signed_in_at_doi(browser, base_url, users):
+    """A page of its own for each user, signed in and on the demo DOI page, ready to Launch."""
+    pages = [open_page(browser, base_url) for _ in users]
+    for page, user in zip(pages, users):
+        page.goto(f"/accounts/login/?next={DEMO_DOI_PATH}")
+        sign_in(page, user)
+        page.wait_for_url(re.compile(r"/doi/"))
+    return pages

@@ -1,7 +1,7 @@
 """The walking skeleton as a new user tries it, in Debian's chromium driven by Playwright."""
 import re
 
-from tests.support.browser import CANVAS_HAS_PIXELS, SHOTS, open_page, sign_in
+from tests.support.browser import CANVAS_HAS_PIXELS, SHOTS, sign_in, signed_in_at_doi
 from tests.support.factories import make_experiment, make_user
 
 
@@ -58,11 +58,7 @@ def test_share_view_only_viewer_cannot_control_and_sees_the_revocation(browser, 
     from instances.models import Instance
 
     owner, viewer = make_user(), make_user()
-    owner_page, viewer_page = open_page(browser, stack.url), open_page(browser, stack.url)
-    for page, user in ((owner_page, owner), (viewer_page, viewer)):
-        page.goto("/accounts/login/?next=/doi/10.22003/XFEL.EU-DATA-700000-00")
-        sign_in(page, user)
-        page.wait_for_url(re.compile(r"/doi/"))
+    owner_page, viewer_page = signed_in_at_doi(browser, stack.url, [owner, viewer])
     try:
         owner_page.get_by_role("button", name="Launch").click()
         owner_page.get_by_text("Connected to your desktop.").wait_for()

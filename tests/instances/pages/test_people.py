@@ -3,18 +3,14 @@ name, copies a new link, and removes and blocks a viewer, whose page says why at
 import re
 
 from tests.support.a11y import assert_accessible
-from tests.support.browser import CANVAS_HAS_PIXELS, SHOTS, open_page, sign_in
+from tests.support.browser import CANVAS_HAS_PIXELS, SHOTS, signed_in_at_doi
 from tests.support.factories import make_user
 from tests.support.web import WebUser
 
 
 def test_the_owner_adds_a_colleague_and_removes_and_blocks_a_viewer(browser, stack, committed):
     owner, colleague, viewer = make_user(), make_user(), make_user()
-    owner_page, viewer_page = open_page(browser, stack.url), open_page(browser, stack.url)
-    for page, user in ((owner_page, owner), (viewer_page, viewer)):
-        page.goto("/accounts/login/?next=/doi/10.22003/XFEL.EU-DATA-700000-00")
-        sign_in(page, user)
-        page.wait_for_url(re.compile(r"/doi/"))
+    owner_page, viewer_page = signed_in_at_doi(browser, stack.url, [owner, viewer])
     try:
         owner_page.get_by_role("button", name="Launch").click()
         owner_page.get_by_text("Connected to your desktop.").wait_for()

@@ -1,9 +1,8 @@
 """Support asks for access, in Debian's chromium: the owner is told at once on the desktop page,
 admits them there, and support's own page lists what they asked and where they may go."""
-import re
 
 from tests.support.a11y import assert_accessible
-from tests.support.browser import CANVAS_HAS_PIXELS, SHOTS, open_page, sign_in
+from tests.support.browser import CANVAS_HAS_PIXELS, SHOTS, signed_in_at_doi
 from tests.support.factories import make_user
 from tests.support.web import WebUser
 
@@ -12,11 +11,7 @@ def test_the_owner_is_told_live_and_admits_support_from_the_desktop_page(browser
     owner, support = make_user(), make_user()
     support.is_staff = True
     support.save()
-    owner_page, support_page = open_page(browser, stack.url), open_page(browser, stack.url)
-    for page, user in ((owner_page, owner), (support_page, support)):
-        page.goto("/accounts/login/?next=/doi/10.22003/XFEL.EU-DATA-700000-00")
-        sign_in(page, user)
-        page.wait_for_url(re.compile(r"/doi/"))
+    owner_page, support_page = signed_in_at_doi(browser, stack.url, [owner, support])
     try:
         owner_page.get_by_role("button", name="Launch").click()
         owner_page.get_by_text("Connected to your desktop.").wait_for()

@@ -1,9 +1,8 @@
 """Approval of open-data launches: where the open-data quota that applies requires it, a user asks,
 an operator accepts or refuses, and the user is told by e-mail either way."""
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.utils import timezone
 
+from . import operators
 from .models import ApprovalRequest
 from .refusals import ApprovalRequired
 
@@ -34,25 +33,18 @@ def request_approval(user, reason=""):
     if pending:
         return pending
     created = ApprovalRequest.objects.create(user=user, reason=reason)
-    operators = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
-    send_mail(
+    operators.tell(
         f"visa: {user.get_username()} asks to launch on open data",
         f"{user.get_full_name() or user.get_username()} <{user.email}> asks to launch on open data.\n\n"
         f"{reason}\n\nAccept or refuse it in the admin, under Approval requests.",
-        None, [operator.email for operator in operators],
     )
     return created
 
 
 def decide(approval_request, operator, accept: bool) -> bool:
     """Accept or refuse a pending request and tell the user by e-mail; False if it was decided before."""
-    State = ApprovalRequest.State
-    updated = ApprovalRequest.objects.filter(pk=approval_request.pk, state=State.PENDING).update(
-        state=State.ACCEPTED if accept else State.REFUSED, decided_by=operator, decided_at=timezone.now(),
-    )
-    if not updated:
+    if not operators.settle(approval_request, operator, accept):
         return False
-    approval_request.refresh_from_db()
     user = approval_request.user
     if accept:
         subject, body = "visa: you may now launch on open data", (

@@ -142,6 +142,9 @@ def unfit(flavour, limits, used):
     page to show beside it; "" when it fits. check() decides at launch."""
     if limits.flavour_ids is not None and flavour.pk not in limits.flavour_ids:
         return "not allowed by your quota"
+    if used.instances >= limits.instances:  # the count is full whatever the size: say so, as check() does
+        kind = " open-data" if limits.purpose == Purpose.OPEN_DATA else ""
+        return f"{used.instances} of {limits.instances}{kind} instances running"
     vcpus_left = max(limits.vcpus - used.vcpus, 0)
     if flavour.cpus > vcpus_left:
         return f"needs {flavour.cpus} vCPUs, your quota has {vcpus_left} left"

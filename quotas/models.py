@@ -79,13 +79,18 @@ class Quota(models.Model):
         return self.Level.USER if self.user_id else self.Level.GROUP if self.group_id else self.Level.DEFAULT
 
 
+class RequestState(models.TextChoices):
+    """Where a user's request to the operators stands."""
+
+    PENDING = "pending", "waiting for an operator"
+    ACCEPTED = "accepted", "accepted"
+    REFUSED = "refused", "refused"
+
+
 class ApprovalRequest(models.Model):
     """A user's request to launch on open data, where the open-data quota requires approval."""
 
-    class State(models.TextChoices):
-        PENDING = "pending", "waiting for an operator"
-        ACCEPTED = "accepted", "accepted"
-        REFUSED = "refused", "refused"
+    State = RequestState
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_requests")
     reason = models.TextField(blank=True, help_text="What the user wants to analyse, in their words")
@@ -101,3 +106,32 @@ class ApprovalRequest(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.get_state_display()}"
+
+
+class QuotaRequest(models.Model):
+    """A user's request for a bigger quota for one purpose: the totals they ask for, and why.
+    Accepting it gives the user a quota of their own with at least these limits."""
+
+    State = RequestState
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota_requests")
+    purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.MEMBER)
+    max_instances = models.PositiveIntegerField("running instances")
+    max_vcpus = models.PositiveIntegerField("vCPUs")
+    max_ram_gb = models.PositiveIntegerField("RAM (GB)")
+    max_lifetime_hours = models.PositiveIntegerField("maximum lifetime (hours)")
+    reason = models.TextField(help_text="Why the user needs more, in their words")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "purpose"], condition=Q(state="pending"),
+                                               name="one_pending_quota_request_per_purpose")]
+
+    def __str__(self):
+        return f"{self.user}: more for {self.get_purpose_display()} ({self.get_state_display()})"

@@ -1,5 +1,12 @@
 """Why a launch is refused: each refusal says what to do, and carries the details the API and
 the launch pages show (`as_dict`)."""
+from django.urls import reverse
+from django.utils.http import urlencode
+
+
+def ask_for_more(purpose):
+    """Where a user asks the operators for more of the quota for `purpose` (quotas.views)."""
+    return f"{reverse('ask-for-more')}?{urlencode({'purpose': purpose})}"
 
 
 class LaunchRefused(Exception):
@@ -17,6 +24,9 @@ class LaunchRefused(Exception):
 
 class QuotaExceeded(LaunchRefused):
     code = "quota_exceeded"
+
+    def as_dict(self):
+        return {**super().as_dict(), "ask_for_more": ask_for_more(self.details["purpose"])}
 
 
 class ApprovalRequired(LaunchRefused):

@@ -71,6 +71,8 @@ class RefusalSerializer(serializers.Serializer):
     quota = serializers.CharField(required=False, help_text="Which quota applies")
     allowed = serializers.ListField(child=serializers.CharField(), required=False)
     state = serializers.CharField(required=False, allow_null=True, help_text="Of the approval request")
+    ask_for_more = serializers.CharField(required=False, help_text="quota_exceeded: the page where the user asks "
+                                         "the operators for a bigger quota")
 
 
 class ConflictSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,7 +21,7 @@ from openaccess import entry, search
 from openaccess.models import Experiment
 from openaccess.policy import can_read
 from quotas.limits import purpose_of
-from quotas.refusals import LaunchRefused
+from quotas.refusals import LaunchRefused, QuotaExceeded, ask_for_more
 from visa.params import an_id, ids
 from visa.redirects import safe_back
 
@@ -49,6 +50,10 @@ def launch(request):
         return running
     try:
         instance = services.launch(request.user, experiments, image, flavour, key=launch_key(request))
+    except QuotaExceeded as error:
+        messages.error(request, format_html('{} <a href="{}">Ask for more</a>', error,
+                                            ask_for_more(error.details["purpose"])))
+        return redirect(safe_back(request, "home"))
     except (LaunchRefused, PermissionDenied) as error:
         messages.error(request, str(error))
         return redirect(safe_back(request, "home"))

@@ -26,7 +26,7 @@ def test_the_api_refuses_past_the_open_data_quota_with_a_409_and_the_page_says_t
         assert refused.json() == {
             "code": "quota_exceeded", "detail": "1 of 1 open-data instances running: delete one, or ask for more.",
             "resource": "instances", "used": 1, "limit": 1, "requested": 1, "purpose": "open",
-            "quota": "the default quota",
+            "quota": "the default quota", "ask_for_more": "/quotas/more?purpose=open",
         }
         page = scientist.get(DEMO_DOI_PAGE).text
         assert re.search(r"Your open-data quota:\s+1 of 1 instances", page)
@@ -35,6 +35,7 @@ def test_the_api_refuses_past_the_open_data_quota_with_a_409_and_the_page_says_t
             "another": "1"})  # a second desktop, not the one the user has
         assert answer.url.endswith(DEMO_DOI_PAGE)
         assert "1 of 1 open-data instances running: delete one, or ask for more." in answer.text
+        assert '<a href="/quotas/more?purpose=open">Ask for more</a>' in answer.text
 
         bad = scientist.post_json("/api/instances/", {**body, "flavour": 999999})
         assert bad.status_code == 400 and "flavour" in bad.json()

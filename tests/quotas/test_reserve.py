@@ -38,7 +38,7 @@ def test_the_default_quota_applies_and_a_launch_past_it_says_what_to_do(member):
     assert refusal.value.as_dict() == {
         "code": "quota_exceeded", "detail": "2 of 2 instances running: delete one, or ask for more.",
         "resource": "instances", "used": 2, "limit": 2, "requested": 1, "purpose": "member",
-        "quota": "the default quota",
+        "quota": "the default quota", "ask_for_more": "/quotas/more?purpose=member",
     }
     assert Instance.objects.filter(owner=member).count() == 2
 

@@ -125,7 +125,7 @@ def test_a_refused_launch_keeps_every_choice_and_says_why_beside_the_size(signed
         remove(list(Instance.objects.filter(owner=user)))
 
 
-def test_over_the_instance_quota_the_wizard_says_so_and_a_launch_is_refused_in_place(signed_in, stack, committed):
+def test_over_the_instance_quota_the_wizard_says_so_before_launch(signed_in, stack, committed):
     user = member_with(vcpus=8, instances=1)
     experiment = make_experiment(title="Coherent diffraction imaging of nanocrystals", members=[user])
     scientist = WebUser(stack.url, user.username, "pw-for-tests")
@@ -137,9 +137,9 @@ def test_over_the_instance_quota_the_wizard_says_so_and_a_launch_is_refused_in_p
         message = "1 of 1 instances running: delete one, or ask for more."
         assert page.locator("#full", has_text=message).is_visible()
         assert page.locator("#running", has_text="You already have a desktop with this data").is_visible()
-        page.get_by_role("button", name="Launch another").click()
-        page.locator("#launch-error", has_text=message).wait_for()
-        assert page.url.endswith("/instances/new")
+        assert page.get_by_role("button", name="Launch another").is_disabled()  # the notice says why, and
+        assert page.locator("#full").get_by_role("link", name="Ask for more").is_visible()  # what to do
+        assert page.get_by_text("Unavailable: 1 of 1 instances running.").count() == 3  # each size, truly
         assert_accessible(page)
         page.screenshot(path=SHOTS / "wizard-over-quota.png")
     finally:

@@ -267,6 +267,9 @@ VISA_OWNER_LEAVES = env.choice("VISA_OWNER_LEAVES", "disconnect", ("disconnect",
 VISA_OWNER_GRACE = env.seconds("VISA_OWNER_GRACE", 10, zero=True)  # seconds an owner has to come back (reload)
 # Whether a view-only link to an instance with only open data admits people without an account.
 VISA_OPEN_DATA_GUESTS = env.flag("VISA_OPEN_DATA_GUESTS")
+# Whether the members of an experiment are admitted to every desktop that has its data, without a
+# link: "off", or the access they get ("view-only" or "interactive", as a link gives).
+VISA_TEAM_ACCESS = env.choice("VISA_TEAM_ACCESS", "off", ("off", "view-only", "interactive"))
 
 # Content-Security-Policy on every answer (django-csp): scripts, styles and everything else from
 # this site's own files only (no inline script or style, no eval: htmx runs with allowEval off), the

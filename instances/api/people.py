@@ -24,7 +24,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InstanceMember
-        fields = ["id", "username", "name", "role", "access", "via", "created_at"]
+        fields = ["id", "username", "name", "role", "access", "via", "team", "created_at"]
 
     def get_name(self, member) -> str:
         return members.name_of(member.user)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from instances import live, queue
 from instances.models import Instance, InstanceEvent, Role
+from instances.sharing import team
 from instances.sharing.roles import role_of
 from instances.sharing.sessions import live_sessions
 from instances.states import DATA_CHANGEABLE, State, check
@@ -104,6 +105,7 @@ def attach(user, instance, experiment):
                 f"The data of {experiment.proposal_id} is not attached: {' and '.join(blocking)} may not read it. "
                 "The owner can remove them from the desktop (Share), then attach it.")
         locked.experiments.add(experiment)
+        team.admit(locked, [experiment])
         note(locked, user.username, f"attached the data of {experiment.proposal_id}")
     return True
 
@@ -129,6 +131,7 @@ def detach(user, instance, experiment):
         if not locked.experiments.filter(pk=experiment.pk).exists():
             return False
         locked.experiments.remove(experiment)
+        team.dismiss(locked)
         note(locked, user.username, f"detached the data of {experiment.proposal_id}")
     return True
 
@@ -169,6 +172,7 @@ def _launch(user, experiments, image, flavour, name, key):
             launch_key=key,
         )
         instance.experiments.set(experiments)
+        team.admit(instance, experiments)
         InstanceEvent.objects.create(
             instance=instance, from_state=State.PENDING, to_state=State.PENDING,
             actor=user.username, reason="launched",

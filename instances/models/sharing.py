@@ -26,6 +26,9 @@ class InstanceMember(models.Model):
         "ShareToken", null=True, blank=True, on_delete=models.CASCADE, related_name="members",
         help_text="The link that admitted them; revoking it removes them",
     )
+    team = models.BooleanField(
+        default=False, help_text="Admitted as a member of an attached experiment (VISA_TEAM_ACCESS), not by the owner",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,6 +1,7 @@
 """Membership changes reach live connections, whoever made them (the owner's page, a support
 answer, a revoke, the API or Django admin): a member's new role applies to their open desktop at
-once; a removed member is disconnected; pages showing the instance are re-authorised."""
+once; a removed member is disconnected; pages showing the instance are re-authorised. Joining or
+leaving an experiment reaches its live desktops' teams (team.py)."""
 import logging
 
 from asgiref.sync import async_to_sync
@@ -11,8 +12,9 @@ from django.dispatch import receiver
 
 from instances import live
 from instances.models import Instance, InstanceMember
+from openaccess.models import ExperimentMember
 
-from . import sessions
+from . import sessions, team
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +41,14 @@ def _refresh_home(user_id):
         async_to_sync(get_channel_layer().group_send)(live.user_group(user_id), live.MESSAGE)
     except Exception as error:  # best effort, as announce is
         log.warning("could not refresh the home page of user %s: %s", user_id, error)
+
+
+@receiver(post_save, sender=ExperimentMember)
+def experiment_joined(sender, instance, created, **kwargs):
+    if created:
+        team.joined(instance)
+
+
+@receiver(post_delete, sender=ExperimentMember)
+def experiment_left(sender, instance, **kwargs):
+    team.left(instance)

@@ -87,7 +87,7 @@ def test_the_env_example_lists_every_setting():
 
 def test_nginx_proxies_every_asgi_process_upgrades_websockets_and_serves_static_root():
     site = (DEPLOY / "nginx" / "visa.conf").read_text()
-    upstream_ports = set(re.findall(r"server 127\.0\.0\.1:(\d+);", site))
+    upstream_ports = set(re.findall(r"server 127\.0\.0\.1:(\d+)\b", site))
     started_ports = set(re.findall(r"visa-web@(\d+)\.service", (DEPLOY / "systemd" / "visa.target").read_text()))
     assert upstream_ports == started_ports
     websockets = site[site.index("location /ws/"):]

@@ -4,6 +4,7 @@ the files agree with each other and with the settings."""
 import json
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import click
@@ -95,3 +96,8 @@ def test_nginx_proxies_every_asgi_process_upgrades_websockets_and_serves_static_
     static_root = re.search(r"^DJANGO_STATIC_ROOT=(.+)$", (DEPLOY / "visa.env.example").read_text(), re.MULTILINE)
     assert f"alias {static_root.group(1)}/;" in site
     assert site.count("proxy_set_header X-Forwarded-Proto $scheme;") == 2
+
+
+def test_the_env_example_can_be_sourced_by_a_shell():
+    result = subprocess.run(["bash", "-c", f"set -eu -a; . {DEPLOY / 'visa.env.example'}"], capture_output=True, text=True)
+    assert result.returncode == 0 and not result.stderr, result.stderr

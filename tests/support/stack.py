@@ -83,7 +83,8 @@ class Stack:
         """An ASGI server on the stack's database and Redis (a test may start another); its URL and process."""
         port = port or free_port()
         process = self.start(name, "-m", "uvicorn", "visa.asgi:application", "--port", str(port),
-                             "--ws-per-message-deflate", "false", "--ws-max-size", "65536", **env)
+                             "--ws-per-message-deflate", "false", "--ws-max-size", "65536",
+                             "--timeout-graceful-shutdown", "10", **env)
         wait_for_port(port, process)
         return f"http://127.0.0.1:{port}", process
 

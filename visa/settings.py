@@ -182,7 +182,9 @@ STATICFILES_DIRS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Names with a hash of the content (collectstatic writes a manifest): after an upgrade a browser
+    # asks for the new files, never runs a cached old script against the new pages.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # Production runs behind a TLS-terminating proxy (deploy/): secure cookies, HTTPS only, HSTS.

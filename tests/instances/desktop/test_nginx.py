@@ -2,6 +2,8 @@
 changes only ports, host name, certificate and paths): the file is valid for nginx 1.22, sign-in
 passes the CSRF check behind TLS on a port other than 443, a desktop streams over wss://, other
 host names are dropped, and an ASGI process that is down costs no request."""
+import re
+
 import pytest
 import requests
 
@@ -36,11 +38,15 @@ def test_a_desktop_through_nginx_over_tls_with_one_asgi_process_down(nginx, comm
         scientist.delete_instance(uuid, wait=True)
 
 
-def test_other_host_names_get_no_answer_and_plain_http_goes_to_https(nginx):
+def test_other_host_names_get_no_answer_plain_http_goes_to_https_and_static_files_keep(nginx):
     with pytest.raises(requests.ConnectionError):  # 444: nginx closes without a word, Django never sees it
         requests.get(f"http://127.0.0.1:{nginx.http_port}/", headers={"Host": "scanner.example"})
     with pytest.raises(requests.exceptions.SSLError):  # no certificate shown to a name not served
         requests.get(f"https://127.0.0.1:{nginx.https_port}/", verify=False)
-    assert requests.get(nginx.url + "/accounts/login/").headers["Server"] == "nginx"  # no version told
+    page = requests.get(nginx.url + "/accounts/login/")
+    assert page.headers["Server"] == "nginx"  # no version told
+    stylesheet = re.search(r'href="(/static/visa/visa\.[0-9a-f]{12}\.css)"', page.text)[1]
+    hashed = requests.get(nginx.url + stylesheet)  # served by nginx from STATIC_ROOT, for good
+    assert hashed.status_code == 200 and "immutable" in hashed.headers["Cache-Control"]
     moved = requests.get(f"http://127.0.0.1:{nginx.http_port}/doi/x", headers={"Host": HOST}, allow_redirects=False)
     assert moved.status_code == 301 and moved.headers["Location"] == f"https://{HOST}/doi/x"

@@ -11,6 +11,7 @@ from instances.desktop import thumbnails
 from instances.lifecycle import expiry, steps
 from instances.lifecycle import reconcile as reconciler
 from instances.models import Instance
+from visa import logs
 
 
 @shared_task(bind=True)
@@ -20,8 +21,16 @@ def advance(self, instance_pk, attempt=0, act=False):
     no longer the instance's `step_task` was superseded (`queue.advance`) and does nothing."""
     instance = Instance.objects.select_related("image", "flavour").filter(
         pk=instance_pk, step_task=self.request.id).first()
+    if instance is None:
+        return
+    with logs.about(instance.uuid):
+        _advance(instance, attempt, act)
+
+
+def _advance(instance, attempt, act):
+    instance_pk = instance.pk
     deadline = time.monotonic() + settings.VISA_STEP_SECONDS
-    while instance is not None:
+    while True:
         try:
             delay = steps.advance(instance, act)
         except cloud.ERRORS as error:

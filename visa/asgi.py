@@ -1,6 +1,7 @@
 """ASGI entry point: Django for HTTP, Channels consumers for WebSockets opened by this site's own
 pages (visa.origins)."""
 import os
+import re
 import warnings
 
 from django.core.asgi import get_asgi_application
@@ -11,15 +12,19 @@ django_asgi_app = get_asgi_application()
 # in a thread and warns about on every file; nginx serves them in production.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
+from asgi_correlation_id import CorrelationIdMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up first)
 
 from instances.routing import websocket_urlpatterns  # noqa: E402
 from instances.sharing.sockets import AuthMiddlewareStack  # noqa: E402
 from visa.origins import SameOriginValidator  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
+# Every request and WebSocket gets an id for its log lines: nginx's X-Request-ID if it looks like one
+# (a client's header cannot write into the logs), else a new one; answers carry it back.
+application = CorrelationIdMiddleware(
+    ProtocolTypeRouter({
         "http": django_asgi_app,
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+    }),
+    validator=lambda value: re.fullmatch(r"[0-9A-Za-z-]{16,64}", value) is not None,
 )

@@ -10,9 +10,10 @@ from email.utils import getaddresses
 from pathlib import Path
 
 import dj_database_url
+import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
 
-from visa import broker, env
+from visa import broker, env, logs
 from visa.secret_key import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -269,11 +270,17 @@ SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)  # the sender 
 ADMINS = [(name or address, address) for name, address in getaddresses([os.environ.get("DJANGO_ADMINS", "")])
           if address]
 
-LOGGING = {
-    "version": 1, "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.choice("VISA_LOG_LEVEL", "INFO", [*logging.getLevelNamesMapping()])},
-}
+# Each line names the request (X-Request-ID) and the instance it is about; JSON for a log collector.
+LOGGING = logs.config(env.choice("VISA_LOG_LEVEL", "INFO", [*logging.getLevelNamesMapping()]),
+                      env.choice("VISA_LOG_FORMAT", "text", ("text", "json")))
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the workers log as the web processes do
+
+# Errors to Sentry (or a compatible service such as GlitchTip) when a DSN is set: Django's and
+# Celery's integrations, without personal data (no cookies, user names or addresses).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    sentry_sdk.init(dsn=SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+                    send_default_pii=False)
 
 # Desktop sharing. When the owner's last desktop connection closes: "disconnect" everyone else (and
 # admit nobody until the owner is back) or "lock" the room so users only watch.

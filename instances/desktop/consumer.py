@@ -22,6 +22,7 @@ from instances.sharing import roles, sessions
 from instances.sharing.access import Refused, desktop_access, fresh_session
 from instances.sharing.sockets import DB_TIMEOUT, UNAVAILABLE, GuardedConsumer, in_thread
 from protocols import rfb
+from visa import logs
 
 from .vmlink import VmLink
 
@@ -68,6 +69,7 @@ class DesktopConsumer(GuardedConsumer):
             self.scope["user"], session, self.scope["url_route"]["kwargs"]["uuid"]), DB_TIMEOUT)
 
     async def connect(self):
+        logs.INSTANCE.set(str(self.scope["url_route"]["kwargs"]["uuid"]))  # for this connection's task
         try:
             self.access = await self.admit(self.scope.get("session"))
             # Registered (session row with this channel, the instance's group) before the final

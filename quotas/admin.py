@@ -5,7 +5,8 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from visa import waiting
 from visa.adminbuttons import Button, ButtonsMixin, Refused
@@ -26,20 +27,20 @@ def _in_use(quota, used, limit, what):
     return f"{used:g} {what}, up to {limit} {PER[quota.level]}"
 
 
+def _usage_lines(quota):
+    """`quota.usage` beside each limit, in words."""
+    used = quota.usage
+    return [_in_use(quota, used.instances, quota.max_instances, "instances running"),
+            _in_use(quota, used.vcpus, quota.max_vcpus, "vCPUs in use"),
+            _in_use(quota, round(used.ram_mb / 1024, 1), quota.max_ram_gb, "GB of RAM in use")]
+
+
 class UsageColumns:
     """Columns that show the current usage beside each limit; `quota.usage` is set beforehand."""
 
-    @admin.display(description="instances")
-    def instances(self, quota):
-        return _in_use(quota, quota.usage.instances, quota.max_instances, "instances running")
-
-    @admin.display(description="vCPUs")
-    def vcpus(self, quota):
-        return _in_use(quota, quota.usage.vcpus, quota.max_vcpus, "vCPUs in use")
-
-    @admin.display(description="RAM")
-    def ram(self, quota):
-        return _in_use(quota, round(quota.usage.ram_mb / 1024, 1), quota.max_ram_gb, "GB of RAM in use")
+    @admin.display(description="in use")
+    def in_use(self, quota):
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in _usage_lines(quota)))
 
     @admin.display(description="longest lifetime")
     def lifetime(self, quota):
@@ -52,7 +53,7 @@ class UsageColumns:
         if not quota.pk:
             return "–"
         quota.usage = usage.of_quotas([quota])[quota.pk]
-        return f"{WHOSE[quota.level]}: {self.instances(quota)}; {self.vcpus(quota)}; {self.ram(quota)}."
+        return f"{WHOSE[quota.level]}: {'; '.join(_usage_lines(quota))}."
 
 
 class LevelFilter(admin.SimpleListFilter):
@@ -81,7 +82,7 @@ def _with_purpose(request, purpose=None):
 
 @admin.register(Quota)
 class QuotaAdmin(UsageColumns, admin.ModelAdmin):
-    list_display = ["__str__", "level", "purpose", "instances", "vcpus", "ram", "lifetime", "requires_approval"]
+    list_display = ["holder", "purpose", "in_use", "lifetime", "requires_approval"]
     list_filter = [LevelFilter, "purpose", "requires_approval", "flavours", "images"]
     search_fields = ["user__username", "user__email", "user__first_name", "user__last_name", "group__name"]
     autocomplete_fields = ["user", "group"]
@@ -91,6 +92,11 @@ class QuotaAdmin(UsageColumns, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "group")
+
+    @admin.display(description="for", ordering="user__username")
+    def holder(self, quota):
+        return {Quota.Level.USER: quota.user, Quota.Level.GROUP: f"group {quota.group}",
+                Quota.Level.DEFAULT: "everyone (default)"}[quota.level]
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)

@@ -15,9 +15,9 @@ def running(user, count):
         Instance.objects.create(owner=user, image=image, flavour=flavour, state="ACTIVE", purpose=Purpose.MEMBER)
 
 
-def cells(page, quota, column):
+def cell(page, quota, column):
     row = page.split(f'/admin/quotas/quota/{quota.pk}/change/')[1].split("</tr>")[0]
-    return row.split(f'class="field-{column}">')[1].split("<")[0]
+    return row.split(f'class="field-{column}">')[1].split("</td>")[0].split("<br>")
 
 
 def test_usage_beside_each_limit_at_every_level(admin_client, db):
@@ -31,12 +31,12 @@ def test_usage_beside_each_limit_at_every_level(admin_client, db):
     running(bob, 1)
 
     page = admin_client.get(QUOTAS).content.decode()
-    assert (cells(page, own, "instances"), cells(page, own, "vcpus"), cells(page, own, "ram")) == (
-        "2 of 3 instances running", "4 of 8 vCPUs in use", "8 of 16 GB of RAM in use")
+    assert cell(page, own, "in_use") == ["2 of 3 instances running", "4 of 8 vCPUs in use", "8 of 16 GB of RAM in use"]
     # the members' together, beside the limit of each
-    assert cells(page, group, "instances") == "3 instances running, up to 2 per member"
-    assert cells(page, default, "instances").endswith("instances running, up to 2 per user")
-    assert cells(page, default, "lifetime") == "14 days"
+    assert cell(page, group, "in_use")[0] == "3 instances running, up to 2 per member"
+    assert cell(page, default, "in_use")[0].endswith("instances running, up to 2 per user")
+    assert cell(page, default, "lifetime") == ["14 days"]
+    assert f'{default.pk}/change/">everyone (default)</a>' in page
 
     assert own.pk in [q.pk for q in admin_client.get(QUOTAS, {"q": alice.username}).context["cl"].result_list]
     assert [q.pk for q in admin_client.get(QUOTAS, {"level": "group"}).context["cl"].result_list] == [group.pk]

@@ -3,7 +3,9 @@ buttons to start, stop, reboot and delete it (through lifecycle services, never 
 state), lifetime extension requests, and what sharing made (links, sessions, requests, blocks)."""
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.templatetags.static import static
 from django.utils.html import format_html
 
@@ -127,6 +129,9 @@ class InstanceAdmin(ButtonsMixin, admin.ModelAdmin):
                Button("delete", "Delete", danger=True,
                       confirm="Delete this instance? Its server and everything on its disk are removed for good."))
     buttons_heading = "Lifecycle"
+    # the browser's own date and time field, with its label (Django's split one has none for its parts)
+    formfield_overrides = {models.DateTimeField: {"form_class": forms.DateTimeField, "widget": forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}}
 
     def has_add_permission(self, request):
         return False
@@ -142,7 +147,8 @@ class InstanceAdmin(ButtonsMixin, admin.ModelAdmin):
             getattr(services, button.name)(obj, request.user.username)
         except IllegalTransition as error:
             raise Refused(f"“{obj.name}” was not changed: {error} The page now shows its state.") from error
-        return f"{LIFECYCLE[button.name][1]} “{obj.name}”: it is {obj.state} now; this page shows when it is done."
+        state = obj.get_state_display().lower()
+        return f"{LIFECYCLE[button.name][1]} “{obj.name}”: it is {state} now; this page shows when it is done."
 
 
 def _decided(extension, accept):

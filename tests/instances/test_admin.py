@@ -48,7 +48,7 @@ def test_stop_by_button_goes_through_the_service_and_says_so(admin_client, db):
     instance = an_instance("ACTIVE")
     answer = admin_client.post(f"{INSTANCES}{instance.pk}/press/stop/", follow=True)
     assert answer.redirect_chain[-1][0] == f"{INSTANCES}{instance.pk}/change/"
-    assert messages_of(answer) == ["Asked to stop “analysis”: it is STOPPING now; this page shows when it is done."]
+    assert messages_of(answer) == ["Asked to stop “analysis”: it is stopping now; this page shows when it is done."]
     instance.refresh_from_db()
     assert instance.state == "STOPPING" and instance.events.last().actor == "admin"
     assert instance.state_reason == "stopped by admin"
@@ -69,7 +69,7 @@ def test_delete_asks_to_confirm_first(admin_client, db):
     instance.refresh_from_db()
     assert instance.state == "STOPPED"
     answer = admin_client.post(press, {"confirmed": "yes"}, follow=True)
-    assert messages_of(answer) == ["Asked to delete “analysis”: it is DELETING now; this page shows when it is done."]
+    assert messages_of(answer) == ["Asked to delete “analysis”: it is deleting now; this page shows when it is done."]
 
 
 def test_lifecycle_actions_name_the_instances_they_changed(admin_client, db):

@@ -216,10 +216,17 @@ class ShareTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Revoke and disconnect everyone admitted by them")
+    @admin.action(description="Revoke and disconnect everyone admitted by them", permissions=["change"])
     def revoke(self, request, queryset):
-        for token in queryset.filter(revoked_at=None):
+        revoked = list(queryset.filter(revoked_at=None).select_related("instance"))
+        for token in revoked:
             links.revoke(token)
+        if revoked:
+            names = ", ".join(f"“{token}” of “{token.instance.name}”" for token in revoked)
+            self.message_user(request, f"Revoked {names}; everyone they admitted was disconnected.", messages.SUCCESS)
+        if len(revoked) < len(queryset):
+            self.message_user(request, f"{len(queryset) - len(revoked)} of the selected links had already been "
+                                       "revoked: left unchanged.", messages.WARNING)
 
 
 @admin.register(DesktopSession)
@@ -228,8 +235,14 @@ class DesktopSessionAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     readonly_fields = ["instance", "user", "name", "role", "token", "channel_name", "started_at", "ended_at"]
 
+    def has_add_permission(self, request):
+        return False  # the desktop proxy records them
+
 
 @admin.register(AccessRequest)
 class AccessRequestAdmin(admin.ModelAdmin):
     list_display = ["user", "instance", "created_at", "answer", "answered_at"]
     readonly_fields = ["instance", "user", "created_at", "answer", "answered_at"]
+
+    def has_add_permission(self, request):
+        return False  # staff ask on the instance page, and its owner answers there

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from instances.models import Instance, LifetimeExtension
+from instances.sharing import links
 from quotas.models import ApprovalRequest
 from tests.support.factories import demo_image_and_flavour, make_experiment, make_user
 
@@ -117,3 +118,15 @@ def test_the_front_page_lists_what_waits_with_counts_and_links(admin_client, cli
     helper.user_permissions.add(Permission.objects.get(codename="view_lifetimeextension"))
     client.force_login(helper)
     assert [kind["label"] for kind in client.get("/admin/").context["waiting"]] == ["Lifetime extension requests"]
+
+
+def test_revoking_links_says_which_and_nothing_is_added_by_hand(admin_client, db):
+    instance = an_instance("ACTIVE")
+    token, _ = links.create_link(instance, instance.owner, "view-only", label="beamline team")
+    tokens = "/admin/instances/sharetoken/"
+    answer = admin_client.post(tokens, {"action": "revoke", "_selected_action": [token.pk]}, follow=True)
+    assert messages_of(answer) == ["Revoked “beamline team” of “analysis”; everyone they admitted was disconnected."]
+    again = admin_client.post(tokens, {"action": "revoke", "_selected_action": [token.pk]}, follow=True)
+    assert messages_of(again) == ["1 of the selected links had already been revoked: left unchanged."]
+    for model in ("sharetoken", "desktopsession", "accessrequest", "lifetimeextension"):
+        assert admin_client.get(f"/admin/instances/{model}/add/").status_code == 403, model

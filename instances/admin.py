@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.html import format_html
 
 from visa import waiting
@@ -129,15 +129,21 @@ class InstanceAdmin(ButtonsMixin, admin.ModelAdmin):
                Button("delete", "Delete", danger=True,
                       confirm="Delete this instance? Its server and everything on its disk are removed for good."))
     buttons_heading = "Lifecycle"
-    # the browser's own date and time field, with its label (Django's split one has none for its parts)
-    formfield_overrides = {models.DateTimeField: {"form_class": forms.DateTimeField, "widget": forms.DateTimeInput(
-        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}}
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False  # rows stay for their history; "Delete" removes the server
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name != "expires_at":
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        # the browser's own date and time field, labelled (Django's split one has no label for its parts)
+        return db_field.formfield(
+            form_class=forms.DateTimeField,
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            help_text=f"Deleted at this time ({timezone.get_current_timezone_name()})")
 
     def offers(self, obj, button):
         return LIFECYCLE[button.name][0] in TRANSITIONS[State(obj.state)]

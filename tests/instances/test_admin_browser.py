@@ -21,6 +21,7 @@ def test_an_operator_stops_a_desktop_by_its_button_and_cannot_edit_what_it_runs(
         assert page.locator(f"#id_{label.lower()}").count() == 0, label
         assert page.locator(f".field-{label.lower()} .readonly").is_visible(), label
     assert page.locator(".field-owner .readonly").inner_text() == owner.username
+    assert page.get_by_label("Expires at").get_attribute("type") == "datetime-local"
     assert [page.get_by_role(role, name=name).count() for role, name in (
         ("button", "Start"), ("button", "Stop"), ("button", "Reboot"), ("link", "Delete…"))] == [0, 1, 1, 1]
     assert_accessible(page, preload=False)
@@ -36,3 +37,11 @@ def test_an_operator_stops_a_desktop_by_its_button_and_cannot_edit_what_it_runs(
     assert page.get_by_role("button", name="Stop").count() == 0
     assert page.locator(".field-state .readonly").inner_text() == "Stopped"
     page.screenshot(path=SHOTS / "admin-instance-stopped.png", full_page=True)
+
+    page.get_by_role("link", name="Delete…").click()  # asks first
+    page.get_by_role("heading", name=re.compile("Delete this instance?")).wait_for()
+    assert_accessible(page)
+    page.screenshot(path=SHOTS / "admin-instance-delete.png")
+    page.get_by_role("link", name="No, take me back").click()
+    page.get_by_role("heading", name="Lifecycle").wait_for()
+    assert Instance.objects.get(uuid=uuid).state == "STOPPED"

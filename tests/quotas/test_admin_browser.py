@@ -37,6 +37,7 @@ def test_the_front_page_shows_what_waits_and_a_request_is_accepted_by_its_button
         waiting.get_by_role("link", name="Open-data approval requests").click()
         operator.get_by_role("link", name=alice.username).click()
         operator.get_by_role("heading", name="Decide").wait_for()
+        assert_accessible(operator, preload=False)
         operator.screenshot(path=SHOTS / "admin-approval-request.png")
         operator.get_by_role("button", name="Accept").click()
         operator.get_by_text(f"Accepted {alice.username}'s request to launch on open data; "

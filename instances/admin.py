@@ -1,8 +1,16 @@
+"""Operators' pages for instances: the catalogue, each instance with its history, members and
+buttons to start, stop, reboot and delete it (through lifecycle services, never by editing its
+state), lifetime extension requests, and what sharing made (links, sessions, requests, blocks)."""
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.html import format_html
+
+from visa import waiting
+from visa.adminbuttons import Button, ButtonsMixin, Refused
 
 from .lifecycle import expiry, services
 from .models import (
@@ -18,7 +26,7 @@ from .models import (
     ShareToken,
 )
 from .sharing import links
-from .states import IllegalTransition
+from .states import TRANSITIONS, IllegalTransition, State
 
 
 @admin.register(Image)
@@ -61,13 +69,27 @@ class ExpiresSoon(admin.SimpleListFilter):
         return queryset
 
 
+# What each lifecycle action asks the state machine for, and says when asked.
+LIFECYCLE = {
+    "start": (State.STARTING, "Asked to start"),
+    "stop": (State.STOPPING, "Asked to stop"),
+    "reboot": (State.REBOOTING, "Asked to reboot"),
+    "delete": (State.DELETING, "Asked to delete"),
+}
+
+
 def _lifecycle_action(name, service):
     def action(modeladmin, request, queryset):
+        done = []
         for instance in queryset:
             try:
                 service(instance, request.user.username)
+                done.append(f"“{instance.name}”")
             except IllegalTransition as error:
                 modeladmin.message_user(request, f"{instance.name}: {error}", messages.WARNING)
+        if done:
+            modeladmin.message_user(request, f"{LIFECYCLE[name][1]} {', '.join(done)}; the state column shows "
+                                             "when it is done.", messages.SUCCESS)
 
     action.__name__ = name
     return admin.action(description=f"{name.capitalize()} the selected instances")(action)
@@ -89,36 +111,102 @@ class BlockedInline(admin.TabularInline):
 
 
 @admin.register(Instance)
-class InstanceAdmin(admin.ModelAdmin):
+class InstanceAdmin(ButtonsMixin, admin.ModelAdmin):
+    """Instances are launched by their owners (quota, data policy and the build go with it), so
+    there is no Add here; owner, environment, size and data stay as launched: the owner and their
+    USER members attach and detach data on the instance page or the API (`services.attach`, which
+    asks `openaccess.policy` for the owner and everyone the desktop is shared with)."""
     list_display = ["name", "uuid", "owner", "state", "flavour", "image", "created_at", "expires_at",
                     "last_activity_at"]
     list_filter = ["state", ExpiresSoon, "image", "flavour"]
     search_fields = ["name", "uuid", "owner__username", "server_id"]
-    readonly_fields = ["uuid", "state", "state_reason", "server_id", "address", "activated_at",
-                       "state_changed_at", "last_activity_at", "lifetime_warned_at", "inactivity_warned_at"]
+    readonly_fields = ["uuid", "owner", "image", "flavour", "experiments", "state", "state_reason", "server_id",
+                       "address", "activated_at", "state_changed_at", "last_activity_at", "lifetime_warned_at",
+                       "inactivity_warned_at"]
     inlines = [EventInline, MemberInline, BlockedInline]
-    actions = [_lifecycle_action(name, getattr(services, name)) for name in ("start", "stop", "reboot", "delete")]
+    actions = [_lifecycle_action(name, getattr(services, name)) for name in LIFECYCLE]
+    buttons = (Button("start", "Start"), Button("stop", "Stop"), Button("reboot", "Reboot"),
+               Button("delete", "Delete", danger=True,
+                      confirm="Delete this instance? Its server and everything on its disk are removed for good."))
+    buttons_heading = "Lifecycle"
+
+    def has_add_permission(self, request):
+        return False
 
     def has_delete_permission(self, request, obj=None):
-        return False  # rows stay for their history; the "Delete" action removes the server
+        return False  # rows stay for their history; "Delete" removes the server
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name != "expires_at":
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        # the browser's own date and time field, labelled (Django's split one has no label for its parts)
+        return db_field.formfield(
+            form_class=forms.DateTimeField,
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            help_text=f"Deleted at this time ({timezone.get_current_timezone_name()})")
+
+    def offers(self, obj, button):
+        return LIFECYCLE[button.name][0] in TRANSITIONS[State(obj.state)]
+
+    def press(self, request, obj, button):
+        try:
+            getattr(services, button.name)(obj, request.user.username)
+        except IllegalTransition as error:
+            raise Refused(f"“{obj.name}” was not changed: {error} The page now shows its state.") from error
+        state = obj.get_state_display().lower()
+        return f"{LIFECYCLE[button.name][1]} “{obj.name}”: it is {state} now; this page shows when it is done."
+
+
+def _decided(extension, accept):
+    verb = "Accepted" if accept else "Refused"
+    days = f"{extension.days} more day{'s' if extension.days != 1 else ''}"
+    return f"{verb} {days} for “{extension.instance.name}” (asked by {extension.requested_by})."
 
 
 @admin.register(LifetimeExtension)
-class LifetimeExtensionAdmin(admin.ModelAdmin):
+class LifetimeExtensionAdmin(ButtonsMixin, admin.ModelAdmin):
     list_display = ["instance", "requested_by", "requested_at", "days", "reason", "decision", "decided_by"]
     list_filter = ["decision"]
     readonly_fields = ["instance", "requested_by", "days", "reason", "decision", "decided_by", "decided_at"]
     actions = ["accept", "refuse"]
+    buttons = (Button("accept", "Accept"), Button("refuse", "Refuse"))
+    buttons_heading = "Decide"
 
-    @admin.action(description="Accept the selected requests")
+    def has_add_permission(self, request):
+        return False  # owners ask on the instance's page
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("instance", "requested_by")
+
+    def offers(self, obj, button):
+        return obj.decision == LifetimeExtension.Decision.PENDING
+
+    def press(self, request, obj, button):
+        accept = button.name == "accept"
+        if not self.offers(obj, button):
+            raise Refused(f"This request was decided before ({obj.decision} by {obj.decided_by}); nothing was changed.")
+        expiry.decide(obj, request.user.username, accept=accept)
+        return _decided(obj, accept)
+
+    def _decide(self, request, queryset, accept):
+        pending = list(queryset.filter(decision=LifetimeExtension.Decision.PENDING))
+        for extension in pending:
+            expiry.decide(extension, request.user.username, accept=accept)
+            self.message_user(request, _decided(extension, accept), messages.SUCCESS)
+        if len(pending) < len(queryset):
+            self.message_user(request, f"{len(queryset) - len(pending)} of the selected requests had already been "
+                                       "decided: left unchanged.", messages.WARNING)
+
+    @admin.action(description="Accept the selected requests", permissions=["change"])
     def accept(self, request, queryset):
-        for extension in queryset:
-            expiry.decide(extension, request.user.username, accept=True)
+        self._decide(request, queryset, True)
 
-    @admin.action(description="Refuse the selected requests")
+    @admin.action(description="Refuse the selected requests", permissions=["change"])
     def refuse(self, request, queryset):
-        for extension in queryset:
-            expiry.decide(extension, request.user.username, accept=False)
+        self._decide(request, queryset, False)
+
+
+waiting.register(LifetimeExtension, "Lifetime extension requests", decision=LifetimeExtension.Decision.PENDING)
 
 
 @admin.register(ShareToken)
@@ -134,10 +222,17 @@ class ShareTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Revoke and disconnect everyone admitted by them")
+    @admin.action(description="Revoke and disconnect everyone admitted by them", permissions=["change"])
     def revoke(self, request, queryset):
-        for token in queryset.filter(revoked_at=None):
+        revoked = list(queryset.filter(revoked_at=None).select_related("instance"))
+        for token in revoked:
             links.revoke(token)
+        if revoked:
+            names = ", ".join(f"“{token}” of “{token.instance.name}”" for token in revoked)
+            self.message_user(request, f"Revoked {names}; everyone they admitted was disconnected.", messages.SUCCESS)
+        if len(revoked) < len(queryset):
+            self.message_user(request, f"{len(queryset) - len(revoked)} of the selected links had already been "
+                                       "revoked: left unchanged.", messages.WARNING)
 
 
 @admin.register(DesktopSession)
@@ -146,8 +241,14 @@ class DesktopSessionAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     readonly_fields = ["instance", "user", "name", "role", "token", "channel_name", "started_at", "ended_at"]
 
+    def has_add_permission(self, request):
+        return False  # the desktop proxy records them
+
 
 @admin.register(AccessRequest)
 class AccessRequestAdmin(admin.ModelAdmin):
     list_display = ["user", "instance", "created_at", "answer", "answered_at"]
     readonly_fields = ["instance", "user", "created_at", "answer", "answered_at"]
+
+    def has_add_permission(self, request):
+        return False  # staff ask on the instance page, and its owner answers there

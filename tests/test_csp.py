@@ -40,7 +40,7 @@ def test_the_admin_works_under_the_policy(page, committed):
     page.get_by_role("heading", name="Change user").wait_for()
     page.goto("/admin/instances/instance/")
     page.get_by_role("heading", name="Select instance to change").wait_for()
-    page.goto("/admin/instances/instance/add/")
-    page.get_by_role("heading", name="Add instance").wait_for()
+    page.goto("/admin/quotas/quota/add/?purpose=open")  # instances are launched, not added in admin
+    page.get_by_role("heading", name="Add quota").wait_for()
     page.goto("/admin/axes/accessattempt/")
     page.get_by_role("heading", name="Select access attempt to change").wait_for()

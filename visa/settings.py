@@ -30,7 +30,7 @@ ALLOWED_HOSTS = env.names("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env.names("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "visa.apps.AdminConfig",  # Django admin with what waits for operators on its front page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -143,3 +143,23 @@ def test_with_no_instance_left_and_none_to_go_to_the_doi_page_disables_launch_an
     assert "0 of 0 open-data instances running: delete one, or ask for more." in page
     assert '<button type="submit" disabled aria-describedby="full">Launch</button>' in page
     assert f'href="/quotas/more?purpose=open&amp;back={DEMO_DOI_PAGE}">Ask for more</a>' in page
+
+
+def test_operators_find_requests_waiting_and_accept_or_refuse_them_in_admin(asker, admin_client):
+    wanted = {"max_instances": 3, "max_vcpus": 12, "max_ram_gb": 24, "max_lifetime_hours": 14 * 24}
+    asked = increase.ask(asker, Purpose.MEMBER, wanted, "Three beamtimes at once")
+    front = " ".join(admin_client.get("/admin/").content.decode().split())
+    assert "Requests for a bigger quota" in front and "/admin/quotas/quotarequest/?state__exact=pending" in front
+    page = admin_client.get(f"/admin/quotas/quotarequest/{asked.pk}/change/").content.decode()
+    assert "3 running instances, 12 vCPUs, 24 GB RAM, 14 days each" in page and "Three beamtimes at once" in page
+    answer = admin_client.post(f"/admin/quotas/quotarequest/{asked.pk}/press/accept/", follow=True)
+    assert f"Accepted {asker.username}&#x27;s request for a bigger quota; they were told by e-mail." in (
+        answer.content.decode())
+    assert limits_for(asker, Purpose.MEMBER).vcpus == 12
+    assert "press/accept/" not in answer.content.decode()  # decided: no more buttons
+
+    other = increase.ask(asker, Purpose.OPEN_DATA, {**wanted, "max_instances": 2}, "More open data")
+    listed = admin_client.post("/admin/quotas/quotarequest/", {
+        "action": "refuse", "_selected_action": [other.pk]}, follow=True)
+    assert f"Refused {asker.username}&#x27;s request for a bigger quota" in listed.content.decode()
+    assert QuotaRequest.objects.get(pk=other.pk).state == QuotaRequest.State.REFUSED

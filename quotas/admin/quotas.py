@@ -1,5 +1,5 @@
-"""Operators set quotas here: usage beside each limit, inlines on users and groups, actions to
-raise and reset, and the approval requests for open data. Every change is in the admin log."""
+"""Quotas in Django admin: usage beside each limit, a new quota starting from its purpose's
+defaults, quotas on user and group pages, actions to raise and reset. Every change is in the admin log."""
 from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
@@ -8,11 +8,8 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from visa import waiting
-from visa.adminbuttons import Button, ButtonsMixin, Refused
-
-from . import adjust, approval, usage
-from .models import ApprovalRequest, Purpose, Quota
+from .. import adjust, usage
+from ..models import Purpose, Quota
 
 PER = {Quota.Level.GROUP: "per member", Quota.Level.DEFAULT: "per user"}
 WHOSE = {Quota.Level.USER: "This user", Quota.Level.GROUP: "The group's members together",
@@ -179,63 +176,6 @@ class QuotaInline(UsageColumns, admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-
-def _decided(accept, requests):
-    """What an operator decided, in words: "Accepted alice's request to launch on open data"."""
-    verb = "Accepted" if accept else "Refused"
-    names = [item.user.get_username() for item in requests]
-    if len(names) == 1:
-        return f"{verb} {names[0]}'s request to launch on open data; they were told by e-mail."
-    return f"{verb} the requests of {', '.join(names)} to launch on open data; each was told by e-mail."
-
-
-@admin.register(ApprovalRequest)
-class ApprovalRequestAdmin(ButtonsMixin, admin.ModelAdmin):
-    list_display = ["user", "state", "created_at", "reason", "decided_by", "decided_at"]
-    list_filter = ["state"]
-    search_fields = ["user__username", "user__email", "user__first_name", "user__last_name", "reason"]
-    readonly_fields = ["user", "reason", "state", "created_at", "decided_by", "decided_at"]
-    actions = ["accept", "refuse"]
-    buttons = (Button("accept", "Accept"), Button("refuse", "Refuse"))
-    buttons_heading = "Decide"
-
-    def has_add_permission(self, request):
-        return False  # users ask from the page of an open dataset
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user")
-
-    def offers(self, obj, button):
-        return obj.state == ApprovalRequest.State.PENDING
-
-    def press(self, request, obj, button):
-        accept = button.name == "accept"
-        if not approval.decide(obj, request.user, accept):
-            obj.refresh_from_db()
-            raise Refused(f"This request was decided before ({obj.get_state_display()} by {obj.decided_by}); "
-                          "nothing was changed.")
-        return _decided(accept, [obj])
-
-    def _decide(self, request, queryset, accept):
-        decided = [item for item in queryset if approval.decide(item, request.user, accept)]
-        for item in decided:
-            self.log_change(request, item, "Accepted." if accept else "Refused.")
-        if decided:
-            self.message_user(request, _decided(accept, decided), messages.SUCCESS)
-        if len(decided) < len(queryset):
-            self.message_user(request, f"{len(queryset) - len(decided)} of the selected requests had already been "
-                                       "decided: left unchanged.", messages.WARNING)
-
-    @admin.action(description="Accept (and tell the users by e-mail)", permissions=["change"])
-    def accept(self, request, queryset):
-        self._decide(request, queryset, True)
-
-    @admin.action(description="Refuse (and tell the users by e-mail)", permissions=["change"])
-    def refuse(self, request, queryset):
-        self._decide(request, queryset, False)
-
-
-waiting.register(ApprovalRequest, "Open-data approval requests", state=ApprovalRequest.State.PENDING)
 
 User = get_user_model()
 admin.site.unregister(User)

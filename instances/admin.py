@@ -9,9 +9,10 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.html import format_html
 
-from visa import waiting
+from visa import dashboard, waiting
 from visa.adminbuttons import Button, ButtonsMixin, Refused
 
+from .dashboard import panel as dashboard_panel
 from .lifecycle import expiry, services
 from .models import (
     AccessRequest,
@@ -207,6 +208,7 @@ class LifetimeExtensionAdmin(ButtonsMixin, admin.ModelAdmin):
 
 
 waiting.register(LifetimeExtension, "Lifetime extension requests", decision=LifetimeExtension.Decision.PENDING)
+dashboard.register(dashboard_panel)
 
 
 @admin.register(ShareToken)

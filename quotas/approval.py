@@ -2,6 +2,8 @@
 an operator accepts or refuses, and the user is told by e-mail either way."""
 from django.core.mail import send_mail
 
+from notices import services as notices
+
 from . import operators
 from .models import ApprovalRequest
 from .refusals import ApprovalRequired
@@ -54,4 +56,5 @@ def decide(approval_request, operator, accept: bool) -> bool:
             "An operator refused your request to launch desktops on open data. "
             "Write to the operators if you think it should not have been.")
     send_mail(subject, body, None, [user.email])
+    notices.notify(user, body)
     return True

@@ -4,9 +4,12 @@ One pending request per user and purpose; the user is told by e-mail either way.
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
+from notices import services as notices
+
 from . import operators
 from .limits import limits_for
 from .models import Quota, QuotaRequest
+from .refusals import ask_for_more
 
 FIGURES = ("max_instances", "max_vcpus", "max_ram_gb", "max_lifetime_hours")
 
@@ -70,4 +73,5 @@ def decide(request, operator, accept: bool) -> bool:
             "An operator refused your request for a bigger quota. "
             "Write to the operators if you think it should not have been.")
     send_mail(subject, body, None, [user.email])
+    notices.notify(user, body, ask_for_more(request.purpose))
     return True

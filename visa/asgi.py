@@ -17,6 +17,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs
 
 from instances.routing import websocket_urlpatterns  # noqa: E402
 from instances.sharing.sockets import AuthMiddlewareStack  # noqa: E402
+from notices.routing import websocket_urlpatterns as notice_urlpatterns  # noqa: E402
 from visa.origins import SameOriginValidator  # noqa: E402
 
 # Every request and WebSocket gets an id for its log lines: nginx's X-Request-ID if it looks like one
@@ -24,7 +25,7 @@ from visa.origins import SameOriginValidator  # noqa: E402
 application = CorrelationIdMiddleware(
     ProtocolTypeRouter({
         "http": django_asgi_app,
-        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns + notice_urlpatterns))),
     }),
     validator=lambda value: re.fullmatch(r"[0-9A-Za-z-]{16,64}", value) is not None,
 )

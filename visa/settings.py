@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "quotas",
     "instances",
     "apitokens",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notices.context_processors.notices",
             ],
         },
     },

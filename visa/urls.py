@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("openaccess.urls")),
     path("", include("quotas.urls")),
     path("", include("apitokens.urls")),
+    path("", include("notices.urls")),
     # The API's schema and its documentation are public; every operation in them needs a signed-in user.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     # The Swagger UI's script is a file of its own (the split view); its page has an inline <style>.

@@ -19,10 +19,11 @@ from django.conf import settings
 from instances.lifecycle import services
 from instances.models import Role
 from instances.sharing import roles, sessions
-from instances.sharing.access import Refused, desktop_access, fresh_session
+from instances.sharing.access import Refused, desktop_access
 from instances.sharing.sockets import DB_TIMEOUT, UNAVAILABLE, GuardedConsumer, in_thread
 from protocols import rfb
 from visa import logs
+from visa import sessions as sessions_of
 
 from .vmlink import VmLink
 
@@ -80,7 +81,7 @@ class DesktopConsumer(GuardedConsumer):
             await asyncio.wait_for(self.channel_layer.group_add(group, self.channel_name), DB_TIMEOUT)
             self.session_id = await asyncio.wait_for(
                 in_thread(sessions.open_session)(self.access, self.channel_name), DB_TIMEOUT)
-            self.access = await self.admit(await in_thread(fresh_session)(self.scope.get("session")))
+            self.access = await self.admit(await in_thread(sessions_of.fresh)(self.scope.get("session")))
         except Refused as refusal:
             log.info("desktop refused to %s: %s", self.scope["user"], refusal)
             await self.close(code=CLOSE_FORBIDDEN)  # before accept: HTTP 403

@@ -15,6 +15,7 @@ from django.utils import timezone
 from instances import live
 from instances.models import Instance, LifetimeExtension
 from instances.states import LIVE, RESTING, IllegalTransition
+from notices import services as notices
 from quotas.limits import limits_for
 
 from . import services
@@ -86,6 +87,8 @@ def _warn(instance, field, now, deadline, why):
         [instance.owner.email],
         fail_silently=False,
     )
+    notices.notify(instance.owner, f"“{instance.name}” will be deleted on {when}, as {why}: use it, or ask for "
+                                   "more days.", reverse("instance", args=[instance.uuid]))
     log.info("instance %s: warned %s (%s)", instance.uuid, instance.owner.email, why)
 
 
@@ -125,6 +128,10 @@ def decide(extension, actor, accept):
         extension.save()
         verdict = "accepted" if accept else "refused"
         services.note(extension.instance, actor, f"{verdict} the request for {extension.days} more days")
+        if actor != "image policy":  # granted at once: the owner sees it where they asked
+            notices.notify(extension.instance.owner, f"Your request for {extension.days} more days for "
+                           f"“{extension.instance.name}” was {verdict}.",
+                           reverse("instance", args=[extension.instance.uuid]))
         live.announce(extension.instance)  # the owner's pages show the decision
     return extension
 

@@ -9,6 +9,7 @@ from instances import live
 from instances.models import Instance
 from instances.sharing import access
 from instances.sharing.sockets import GuardedConsumer, in_thread
+from visa import sessions
 
 from .home import home_fragment
 from .instance import VIEW_ANY, instance_fragment
@@ -67,7 +68,7 @@ class LiveConsumer(GuardedConsumer):
 
     def fragment(self):
         """The page's live fragment, or None once the visitor may no longer see the page."""
-        if self.group(access.fresh_session(self.scope.get("session"))) is None:
+        if self.group(sessions.fresh(self.scope.get("session"))) is None:
             return None
         if self.uuid is None:
             return home_fragment(self.scope["user"])

@@ -57,14 +57,6 @@ def desktop_access(user, session, uuid):
     return access
 
 
-def fresh_session(session):
-    """The connection's Django session read again: a kick may have changed it since the connection
-    began (scope["session"] keeps what it read first)."""
-    if session is None or not session.session_key:
-        return session
-    return import_module(settings.SESSION_ENGINE).SessionStore(session.session_key)
-
-
 def _guest_token(session, instance):
     """The token that admitted this anonymous session to the instance, while it still admits
     (not revoked, not expired) and the desktop shows open data only, as when they joined."""

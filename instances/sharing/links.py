@@ -6,6 +6,7 @@ import logging
 import smtplib
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -16,6 +17,7 @@ from django.utils import timezone
 from instances import live
 from instances.models import DesktopSession, InstanceMember, Role, ShareToken
 from instances.states import GONE
+from notices import services as notices
 from visa.tokens import digest, new_secret
 
 from . import sessions
@@ -102,6 +104,10 @@ def email_invitation(token, url):
     except (OSError, smtplib.SMTPException) as error:
         log.warning("invitation %s not e-mailed: %s", token.pk, error)
         return False
+    for person in get_user_model().objects.filter(email__iexact=token.email, is_active=True):
+        # Not the link: its secret is in the e-mail only, as the database keeps its digest.
+        notices.notify(person, f"{owner} invites you to {access} the desktop “{token.instance.name}”: "
+                               f"the link is in the e-mail sent to {token.email}.")
     return True
 
 

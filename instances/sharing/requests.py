@@ -1,10 +1,12 @@
 """Support access requests: a support operator who is not a member asks the owner to be let in;
 the owner admits them as guest or support, or refuses."""
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from instances import live
 from instances.models import AccessRequest, InstanceMember
+from notices import services as notices
 
 from .access import Refused
 from .members import check_not_blocked
@@ -21,6 +23,8 @@ def request_access(instance, user):
     access_request, created = AccessRequest.objects.get_or_create(instance=instance, user=user, answer="")
     if created:
         live.announce(instance)  # the owner's page shows the request
+        notices.notify(instance.owner, f"{user.get_full_name() or user.username} (support) asks for access to "
+                       f"your desktop “{instance.name}”.", reverse("instance", args=[instance.uuid]))
     return access_request
 
 

@@ -18,7 +18,7 @@ TITLE = ("Serial femtosecond crystallography of photosystem II in its S-states a
          "with simultaneous X-ray emission spectroscopy of the manganese cluster")
 TECHNIQUES = ["serial femtosecond crystallography", "X-ray emission spectroscopy", "small-angle X-ray scattering",
               "X-ray photon correlation spectroscopy", "coherent diffraction imaging", "pump-probe"]
-NAME = "Photosystem-II-reanalysis-with-the-second-beamtime's-calibration-constants"
+NAME = "photosystem_II_reanalysis_with_the_second_beamtime_calibration_constants_v2"
 FOCUSED = "document.activeElement.id || document.activeElement.tagName"
 
 
@@ -44,9 +44,9 @@ def with_cards(world):
     ends = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=3)
     stopped = make_plain_instance(world["user"], state="STOPPED", experiments=[world["experiment"]], name=NAME,
                                   expires_at=ends)
-    make_plain_instance(world["user"], state="ERROR", experiments=[world["experiment"]], name=NAME + "-2",
+    make_plain_instance(world["user"], state="ERROR", experiments=[world["experiment"]], name=NAME + "_2",
                         state_reason="The cloud refused the build: " + "no valid host was found; " * 4)
-    make_plain_instance(world["user"], state="STOPPED", name=NAME + "-without-data", expires_at=ends)
+    make_plain_instance(world["user"], state="STOPPED", name=NAME + "_without_data", expires_at=ends)
     _, world["secret"] = create_link(stopped, world["user"], "view-only")
 
 

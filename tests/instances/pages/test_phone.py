@@ -101,17 +101,26 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, stack, world, name):
         page.context.close()
 
 
-def test_the_desktop_toolbar_folds_into_a_menu_on_a_phone(browser, stack, world):
+def test_the_desktop_toolbar_folds_into_a_menu_on_a_phone(browser, stack, devcloud, world):
     page = open_page(browser, stack.url, viewport=PHONE)
     uuid = None
+    devcloud.faults(delay=1)  # a slow cloud, so that the building page can be looked at
     try:
         page.goto(f"/accounts/login/?next=/doi/{world['doi']}")
         sign_in(page, world["user"])
         page.get_by_role("button", name=re.compile("Launch")).first.click()
         page.wait_for_url(re.compile(r"/instances/[0-9a-f-]{36}/$"))
         uuid = page.url.rstrip("/").rsplit("/", 1)[1]
+        page.locator("#status ol.steps li.current").wait_for()
+        page.screenshot(path=SHOTS / "phone-desktop-building.png")
+        assert page.evaluate(SIDEWAYS) <= 0
+        assert_accessible(page, exclude=["#desktop"])
+        devcloud.clear_faults()
         page.wait_for_function(CANVAS_HAS_PIXELS, timeout=60_000)
         page.wait_for_function(f"{FOCUSED} === 'CANVAS'")
+        # The connection notice is read out, not shown, once connected.
+        assert page.locator("#connection").inner_text() == "Connected to your desktop."
+        assert page.locator("#connection").bounding_box()["width"] <= 1
         menu = page.get_by_role("button", name="Menu")
         assert menu.is_visible() and not page.get_by_role("button", name="Details").is_visible()
         assert page.locator("#time-left").is_visible()
@@ -162,6 +171,7 @@ def test_the_desktop_toolbar_folds_into_a_menu_on_a_phone(browser, stack, world)
         page.screenshot(path=SHOTS / "phone-desktop-clipboard.png")
         assert page.evaluate(SIDEWAYS) <= 0
     finally:
+        devcloud.clear_faults()
         page.context.close()
         if uuid:
             WebUser(stack.url, world["user"].username, "pw-for-tests").delete_instance(uuid, wait=False)

@@ -70,6 +70,7 @@ PAGES = {
     "doi-error": "/doi/10.22003/no-such-dataset",
     "search": "/search?q=photosystem",
     "join": "/join/{secret}",
+    "join-error": "/join/not-a-link-anyone-made",
     "support": "/support",
     "api-tokens": "/account/api-tokens",
     "help": "/help",

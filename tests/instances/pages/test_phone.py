@@ -130,7 +130,7 @@ def test_the_desktop_toolbar_folds_into_a_menu_on_a_phone(browser, stack, devclo
         assert_accessible(page, exclude=["#desktop"])
 
         # By keyboard: F6 leaves the desktop for the Menu button; Enter opens the menu at its first
-        # item; Escape closes it and the focus is back on the button.
+        # tool; Escape closes the Keys list, then the menu, and the focus is back on the button.
         page.keyboard.press("F6")
         assert page.evaluate(FOCUSED) == "menu-button"
         page.keyboard.press("Enter")
@@ -139,6 +139,19 @@ def test_the_desktop_toolbar_folds_into_a_menu_on_a_phone(browser, stack, devclo
         page.screenshot(path=SHOTS / "phone-desktop-menu.png")
         assert page.evaluate(SIDEWAYS) <= 0
         assert_accessible(page, exclude=["#desktop"])
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")  # Keys opens its list inside the menu
+        assert page.get_by_role("button", name="Ctrl+Alt+Del").is_visible()
+        page.wait_for_timeout(400)  # Pico fades the list in
+        page.screenshot(path=SHOTS / "phone-desktop-keys.png")
+        assert page.evaluate(SIDEWAYS) <= 0
+        details = page.get_by_role("button", name="Details")
+        details.scroll_into_view_if_needed()  # the menu scrolls when the list makes it taller than the window
+        assert details.is_visible() and details.bounding_box()["y"] + details.bounding_box()["height"] <= PHONE["height"]
+        assert page.evaluate("document.scrollingElement.scrollTop") == 0  # the menu scrolled, not the page
+        page.keyboard.press("Escape")  # the list first
+        assert not page.get_by_role("button", name="Ctrl+Alt+Del").is_visible()
+        assert menu.get_attribute("aria-expanded") == "true"
         page.keyboard.press("Escape")
         assert menu.get_attribute("aria-expanded") == "false"
         assert page.evaluate(FOCUSED) == "menu-button"

@@ -39,8 +39,9 @@ def world(committed):
 
 
 def with_cards(world):
-    """Two desktop cards with long names (no server: the reconciler may call the stopped one
-    failed), a desktop without the data that the DOI page offers to open it in, and a share link."""
+    """Desktop cards with long names: one stopped, one failed with a long reason, and one without
+    the data, which the DOI page offers to open it in (none has a server: the reconciler may call
+    the stopped ones failed); and a share link to the first."""
     ends = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=3)
     stopped = make_plain_instance(world["user"], state="STOPPED", experiments=[world["experiment"]], name=NAME,
                                   expires_at=ends)

@@ -9,7 +9,7 @@ import pytest
 from instances.sharing.links import create_link
 from openaccess.models import Dataset
 from tests.support.a11y import assert_accessible
-from tests.support.browser import CANVAS_HAS_PIXELS, PHONE, SHOTS, SIDEWAYS, open_page, sign_in
+from tests.support.browser import CANVAS_HAS_PIXELS, PHONE, SHOTS, SIDEWAYS, VIEWPORT, open_page, sign_in
 from tests.support.factories import give_room, make_experiment, make_plain_instance, make_user
 from tests.support.web import WebUser
 
@@ -185,6 +185,13 @@ def test_the_desktop_toolbar_folds_into_a_menu_on_a_phone(browser, stack, devclo
         assert menu.get_attribute("aria-expanded") == "false"
         page.screenshot(path=SHOTS / "phone-desktop-clipboard.png")
         assert page.evaluate(SIDEWAYS) <= 0
+
+        # Turned to a laptop's width with the menu open: today's toolbar, the menu closed.
+        menu.click()
+        page.set_viewport_size(VIEWPORT)
+        page.wait_for_function("document.getElementById('menu-button').ariaExpanded === 'false'")
+        assert page.get_by_role("button", name="Details").is_visible() and not menu.is_visible()
+        assert page.locator(".desk-bar").bounding_box()["height"] <= 50
     finally:
         devcloud.clear_faults()
         page.context.close()

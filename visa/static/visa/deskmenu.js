@@ -34,3 +34,5 @@ document.addEventListener("click", (event) => {
   const tool = event.target.closest("button");
   if (tool && !tool.hasAttribute("aria-haspopup")) setOpen(false);
 });
+// A window widened past a phone's (visa.css's 640px) shows the toolbar again: the menu is closed.
+matchMedia("(max-width: 640px)").addEventListener("change", () => setOpen(false));

@@ -5,6 +5,7 @@ from .api import data, people
 from .api import views as api
 from .cloud import agent
 from .pages import doi, home, instance, launch, sharing, support
+from .pages.help import help_page  # by name: the module's would hide the builtin help()
 
 router = SimpleRouter(use_regex_path=False)
 router.register("api/instances", api.InstanceViewSet, basename="api-instance")
@@ -18,6 +19,7 @@ router.register("api/flavours", api.FlavourViewSet, basename="api-flavour")
 urlpatterns = [
     path("", home.home, name="home"),
     path("support", support.support, name="support"),
+    path("help", help_page, name="help"),
     path("doi/<path:doi>", doi.doi_landing, name="doi"),
     path("instances/launch", launch.launch, name="launch"),
     path("instances/new", launch.new, name="new-instance"),

@@ -45,7 +45,7 @@ def expire(now=None):
     for instance in instances.filter(expires_at__lte=now):
         _delete(instance, "Its lifetime ended.")
     for instance in instances.filter(last_activity_at__lte=now - inactivity):
-        _delete(instance, f"Nobody used it for {_days(inactivity)}.")
+        _delete(instance, f"Nobody used it for {in_words(inactivity)}.")
     lifetime_warnings = instances.filter(
         lifetime_warned_at=None, expires_at__lte=now + hours(settings.VISA_LIFETIME_WARNING_HOURS)
     )
@@ -57,12 +57,13 @@ def expire(now=None):
     )
     for instance in inactivity_warnings:
         _warn(instance, "inactivity_warned_at", now, instance.last_activity_at + inactivity,
-              f"nobody has used it for {_days(inactivity - hours(settings.VISA_INACTIVITY_WARNING_HOURS))}")
+              f"nobody has used it for {in_words(inactivity - hours(settings.VISA_INACTIVITY_WARNING_HOURS))}")
 
 
-def _days(delta):
-    days = delta / timedelta(days=1)
-    return f"{days:g} days" if days >= 1 else f"{delta / timedelta(hours=1):g} hours"
+def in_words(delta):
+    """A duration as e-mails and the help page say it: '4 days', '12 hours'."""
+    days, hours = delta / timedelta(days=1), delta / timedelta(hours=1)
+    return f"{days:g} day{'s' * (days != 1)}" if days >= 1 else f"{hours:g} hour{'s' * (hours != 1)}"
 
 
 def _delete(instance, reason):

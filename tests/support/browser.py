@@ -1,6 +1,7 @@
-"""The browser as tests drive it: a laptop-sized page of its own, signing in, where screenshots
-go, whether the remote desktop's canvas shows a picture, and what the Content-Security-Policy
-refused (a test fails on any of that: tests/conftest.py)."""
+"""The browser as tests drive it: a laptop-sized (or phone-sized) page of its own, signing in,
+where screenshots go, whether the page scrolls sideways, whether the remote desktop's canvas shows
+a picture, and what the Content-Security-Policy refused (a test fails on any of that:
+tests/conftest.py)."""
 import re
 import time
 from functools import partial
@@ -8,14 +9,15 @@ from functools import partial
 from tests.support.stack import ROOT
 
 VIEWPORT = {"width": 1280, "height": 800}  # a laptop's screen
+PHONE = {"width": 390, "height": 844}  # a phone's, held upright
 
 
 TIMEOUT = 30_000  # milliseconds
 
 
-def open_page(browser, base_url):
-    """A new browser page with cookies of its own, laptop-sized, on base_url."""
-    page = browser.new_context(base_url=base_url, viewport=VIEWPORT).new_page()
+def open_page(browser, base_url, viewport=VIEWPORT):
+    """A new browser page with cookies of its own, laptop-sized unless told, on base_url."""
+    page = browser.new_context(base_url=base_url, viewport=viewport).new_page()
     page.set_default_timeout(TIMEOUT)
     page.wait_for_function = partial(wait_for_function, page)
     return page
@@ -31,6 +33,10 @@ def wait_for_function(page, expression, arg=None, timeout=TIMEOUT, polling=None)
             raise TimeoutError(f"not true within {timeout} ms: {expression}")
         page.wait_for_timeout(polling if isinstance(polling, (int, float)) else 50)
     return result
+
+
+# How much wider than the window the page is: 0 unless it scrolls sideways.
+SIDEWAYS = "document.documentElement.scrollWidth - window.innerWidth"
 
 
 # Every refusal is reported on the console: Chromium's own message, and this one for those it

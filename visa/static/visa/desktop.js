@@ -145,7 +145,9 @@ document.addEventListener("keydown", (event) => {
   if (event.key !== "F6" || event.target.tagName !== "CANVAS") return;
   event.preventDefault();
   event.stopPropagation();  // before noVNC, which listens on the canvas
-  desk.querySelector(".tools button:enabled, .tools summary").focus();
+  // The toolbar's first tool, or on a phone its Menu button (the tools are folded away there)
+  const tools = desk.querySelectorAll("#menu-button, .tools button:enabled, .tools summary");
+  [...tools].find((tool) => tool.checkVisibility()).focus();
 }, true);
 document.querySelector(".skip").addEventListener("click", (event) => {
   if (!rfb) return;  // no desktop yet: the link leads to the status card

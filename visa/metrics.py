@@ -9,6 +9,7 @@ time, right whatever the number of processes.
 """
 import atexit
 import os
+import socket
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -19,10 +20,21 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
+
+HOST = socket.gethostname().replace("_", "-")  # "_" separates the parts of the files' names
+
+
+def _process():
+    """The process's name in the directory: containers (web, worker) that share it have process ids
+    of their own, so the host name is in it too. Asked at every count: it notices a fork."""
+    return f"{HOST}-{os.getpid()}"
+
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # before the first metric, which opens its file there
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+    values.ValueClass = values.MultiProcessValue(_process)
 
 LAUNCHES = Counter("visa_launches", "Instances launched")
 REFUSALS = Counter("visa_launch_refusals", "Launches refused, by reason", ["reason"])
@@ -64,4 +76,4 @@ def exposition():
 def _exited():
     """A live gauge (open sockets) stops counting a process that ended."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(os.getpid())
+        multiprocess.mark_process_dead(_process())

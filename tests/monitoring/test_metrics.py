@@ -71,3 +71,18 @@ def test_metrics_need_the_token_or_an_allowed_address(stack):
         assert requests.get(f"{url}/metrics", timeout=10).status_code == 403
     finally:
         end(process)
+
+
+def test_the_reconcilers_corrections_are_counted_by_kind(stack, devcloud, owner, launch):
+    uuid = launch(owner)
+    before = scrape(stack.url)
+    [server] = [s for s in devcloud.servers() if s["metadata"].get("visa_instance") == uuid]
+    devcloud.vanish(server["id"])  # deleted behind visa's back: the reconciler marks it ERROR
+
+    def corrected():
+        """the drift counted, and the instance in ERROR among the instances by state"""
+        now = scrape(stack.url)
+        return total(now, "visa_reconciler_drift_total", kind="active_to_error") > \
+            total(before, "visa_reconciler_drift_total", kind="active_to_error") and now
+    after = eventually(corrected, timeout=15)
+    assert total(after, "visa_instances", state="ERROR") > total(before, "visa_instances", state="ERROR")

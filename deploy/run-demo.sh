@@ -22,6 +22,12 @@ $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py seed_demo
 
+# Metrics: every process counts into one directory, emptied first (counts of an earlier run would
+# be added to this one's); Prometheus on this machine may scrape /metrics (docs/operators.md).
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+export VISA_METRICS_ALLOW=${VISA_METRICS_ALLOW:-127.0.0.1,::1}
+
 trap 'trap - EXIT; kill $(jobs -p) 2>/dev/null; wait' INT TERM EXIT
 $PY -m deploy.devcloud --state var/devcloud.json &
 # No permessage-deflate: VNC pixels are already encoded, and deflating every frame costs more CPU
@@ -36,6 +42,7 @@ cat <<TXT
   Sign in as demo / demo, then open http://$HOST:$PORT/doi/10.22003/XFEL.EU-DATA-700000-00
   and Launch; then http://$HOST:$PORT/doi/10.22003/XFEL.EU-DATA-700001-00 opens in that desktop.
   E-mails (invitations, expiry warnings, decisions) are printed here, not sent.
+  Metrics: http://$HOST:$PORT/metrics, readiness: http://$HOST:$PORT/health/ready
   Ctrl-C stops it.
 
 TXT

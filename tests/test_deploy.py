@@ -83,7 +83,7 @@ def test_the_env_example_lists_every_setting():
     text = "".join(path.read_text() for path in SETTINGS)
     read = set(re.findall(r'(?:environ\.get|environ\[|env\.\w+)\(?\s*"([A-Z_]+)"', text))
     listed = set(re.findall(r"^#?([A-Z_]+)=", (DEPLOY / "visa.env.example").read_text(), re.MULTILINE))
-    assert read | {"DATABASE_URL"} <= listed, f"missing in deploy/visa.env.example: {read - listed}"
+    assert read | {"DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR"} <= listed, f"missing in deploy/visa.env.example: {read - listed}"
 
 
 def test_nginx_proxies_every_asgi_process_upgrades_websockets_and_serves_static_root():
@@ -101,3 +101,50 @@ def test_nginx_proxies_every_asgi_process_upgrades_websockets_and_serves_static_
 def test_the_env_example_can_be_sourced_by_a_shell():
     result = subprocess.run(["bash", "-c", f"set -eu -a; . {DEPLOY / 'visa.env.example'}"], capture_output=True, text=True)
     assert result.returncode == 0 and not result.stderr, result.stderr
+
+
+def metric_names():
+    """Every metric name visa exposes: counted by its processes, or computed at the scrape."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from visa import metrics
+
+    suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"], "gauge": [""]}
+    return {family.name + suffix for family in text_string_to_metric_families(metrics.exposition()[0].decode())
+            for suffix in suffixes.get(family.type, [""])}
+
+
+@pytest.mark.django_db
+def test_the_dashboard_and_alerts_ask_for_metrics_that_exist():
+    """A renamed metric would leave a panel or an alert silently empty."""
+    dashboard = json.loads((DEPLOY / "grafana" / "dashboards" / "visa.json").read_text())
+    queries = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    rules = yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text())
+    queries += [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    asked = {name for query in queries for name in re.findall(r"\bvisa_\w+", query)}
+    exposed = metric_names()
+    assert asked and asked <= exposed, f"not exposed: {asked - exposed}"
+    assert {"Instances by state", "Launch to ACTIVE (50th and 90th percentile)"} <= {p["title"] for p in dashboard["panels"]}
+
+
+def test_prometheus_scrapes_web_with_the_token_and_grafana_is_provisioned():
+    config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    [job] = config["scrape_configs"]
+    assert job["metrics_path"] == "/metrics" and job["static_configs"][0]["targets"] == ["web:8000"]
+    services = compose()["services"]
+    mounted = {volume.split(":")[1] for volume in services["prometheus"]["volumes"]}
+    assert {job["authorization"]["credentials_file"], *config["rule_files"]} <= mounted
+    datasource = yaml.safe_load((DEPLOY / "grafana/provisioning/datasources/prometheus.yml").read_text())
+    assert datasource["datasources"][0]["url"] == "http://prometheus:9090"
+    provider = yaml.safe_load((DEPLOY / "grafana/provisioning/dashboards/visa.yml").read_text())
+    dashboards = provider["providers"][0]["options"]["path"]
+    assert f"./grafana/dashboards:{dashboards}:ro" in services["grafana"]["volumes"]
+
+
+def test_web_and_worker_share_the_metrics_directory_and_have_healthchecks():
+    services = compose()["services"]
+    for name in ("web", "worker"):
+        directory = services[name]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+        assert f"metrics:{directory}" in services[name]["volumes"]
+        assert "healthcheck" in services[name]
+    assert "/health/live" in " ".join(services["web"]["healthcheck"]["test"])

@@ -86,6 +86,8 @@ def test_a_missing_oidc_endpoint_is_named_at_start():
     ("VISA_TIME_ZONE", "Europe/Hamburg",
      "VISA_TIME_ZONE must be a time zone name such as Europe/Berlin, not 'Europe/Hamburg'"),
     ("EMAIL_PORT", "smtp", "EMAIL_PORT must be a whole number of at least 1, not 'smtp'"),
+    ("VISA_METRICS_ALLOW", "10.0.0.0/8, 10.300.0.1",
+     "VISA_METRICS_ALLOW must be IP addresses or networks such as 10.0.0.5 or 10.1.0.0/16, not '10.300.0.1'"),
 ])
 def test_a_bad_value_stops_start_up_naming_the_setting(name, value, message):
     result = manage("check", **{name: value})
@@ -107,6 +109,7 @@ def test_a_bad_value_stops_start_up_naming_the_setting(name, value, message):
     ("/pnfs/{proposal}", partial(env.template, default="/pnfs/{facility}/{proposal_id}"),
      "a text with no placeholder but {facility} or {proposal_id}"),
     ("[", partial(env.regex, default=".+"), "a regular expression (unterminated character set at position 0)"),
+    ("intranet", env.networks, "IP addresses or networks such as 10.0.0.5 or 10.1.0.0/16"),
 ])
 def test_readers_refuse_a_bad_value_saying_what_they_expect(monkeypatch, value, read, expected):
     monkeypatch.setenv("VISA_TEST", value)

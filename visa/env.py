@@ -3,6 +3,7 @@
 Each refuses a bad value at start, with a message naming the variable, its value and what it
 should be, rather than a bare ValueError or a surprise in a task hours later.
 """
+import ipaddress
 import math
 import os
 import re
@@ -133,3 +134,14 @@ def absolute_path(name, default):
     if not value.startswith("/"):
         raise invalid(name, value, "an absolute path")
     return value
+
+
+def networks(name, default=""):
+    """Addresses or networks (comma-separated: 10.0.0.5, 10.1.0.0/16, ::1), each checked now."""
+    found = []
+    for item in names(name, default):
+        try:
+            found.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise invalid(name, item, "IP addresses or networks such as 10.0.0.5 or 10.1.0.0/16") from None
+    return found

@@ -255,6 +255,13 @@ VISA_DATA_MOUNT_ROOT = env.absolute_path("VISA_DATA_MOUNT_ROOT", "/data")
 VISA_AGENT_URL = env.url("VISA_AGENT_URL", VISA_SITE_URL)
 VISA_AGENT_POLL_SECONDS = env.seconds("VISA_AGENT_POLL_SECONDS", 5)
 
+# Monitoring (visa/monitoring.py). /metrics answers a request with this bearer token or from one of
+# these addresses or networks, and nobody else (neither set: nobody).
+VISA_METRICS_TOKEN = os.environ.get("VISA_METRICS_TOKEN", "")
+VISA_METRICS_ALLOW = env.networks("VISA_METRICS_ALLOW")
+# Prometheus and load balancers ask over plain HTTP, inside the network: no redirect to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$", r"^health/"]
+
 # E-mail: printed on the console unless configured (EMAIL_BACKEND, EMAIL_HOST, ...).
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))

@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
+from visa import monitoring
 from visa.auth import LogoutView
 
 urlpatterns = [
@@ -25,6 +26,9 @@ urlpatterns = [
     }), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("metrics", monitoring.metrics, name="metrics"),
+    path("health/live", monitoring.live, name="health-live"),
+    path("health/ready", monitoring.ready, name="health-ready"),
 ]
 if settings.OIDC_RP_CLIENT_ID:
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

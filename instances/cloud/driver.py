@@ -8,21 +8,44 @@ from django.conf import settings
 from keystoneauth1 import exceptions as auth_errors
 from openstack import exceptions as sdk_errors
 
+from visa import metrics
+
 METADATA_KEY = "visa_instance"
 # Errors worth trying again: the cloud did not answer, or answered that it failed (5xx).
 UNREACHABLE, FAILED = "unreachable", "failed"
 
 
-def connect():
-    """A connection per worker process: its token and catalogue are reused across tasks."""
-    return _connection(settings.OPENSTACK_CLOUD, tuple(sorted(settings.OPENSTACK.items())))
+def connect(timeout=None):
+    """A connection per worker process: its token and catalogue are reused across tasks. A
+    `timeout` other than VISA_CLOUD_TIMEOUT (the readiness check's) has a connection of its own."""
+    timeout = timeout or settings.VISA_CLOUD_TIMEOUT
+    return _connection(settings.OPENSTACK_CLOUD, tuple(sorted(settings.OPENSTACK.items())), timeout)
 
 
-@functools.lru_cache(maxsize=1)
-def _connection(cloud_name, options):
+@functools.lru_cache(maxsize=2)
+def _connection(cloud_name, options, timeout):
     if cloud_name:
-        return openstack.connect(cloud=cloud_name, api_timeout=settings.VISA_CLOUD_TIMEOUT)
-    return openstack.connect(api_timeout=settings.VISA_CLOUD_TIMEOUT, **dict(options))
+        return openstack.connect(cloud=cloud_name, api_timeout=timeout)
+    return openstack.connect(api_timeout=timeout, **dict(options))
+
+
+def cloud_name():
+    """The cloud as metrics and health checks name it: its clouds.yaml entry, else its region."""
+    return settings.OPENSTACK_CLOUD or settings.OPENSTACK["region_name"]
+
+
+def counted(call):
+    """Count the calls of a cloud API function, and those that failed (visa_cloud_calls_total,
+    visa_cloud_errors_total, by the function's name)."""
+    @functools.wraps(call)
+    def counting(*args, **kwargs):
+        metrics.CLOUD_CALLS.labels(call.__name__).inc()
+        try:
+            return call(*args, **kwargs)
+        except ERRORS:
+            metrics.CLOUD_ERRORS.labels(call.__name__).inc()
+            raise
+    return counting
 
 
 def transient(error):
@@ -39,6 +62,7 @@ def transient(error):
 ERRORS = (sdk_errors.SDKException, auth_errors.ClientException)
 
 
+@counted
 def find_server(conn, instance):
     """The server made for this instance, if any: matched by name and confirmed by metadata."""
     for server in conn.compute.servers(name=f"^{instance.server_name}$"):
@@ -47,6 +71,7 @@ def find_server(conn, instance):
     return None
 
 
+@counted
 def visa_servers(conn):
     """Every server visa made, by the instance UUID in its metadata."""
     return {
@@ -56,6 +81,7 @@ def visa_servers(conn):
     }
 
 
+@counted
 def create_server(conn, instance, user_data: str):
     return conn.compute.create_server(
         name=instance.server_name,
@@ -66,6 +92,7 @@ def create_server(conn, instance, user_data: str):
     )
 
 
+@counted
 def get_server(conn, server_id):
     """The server, or None if the cloud no longer has it."""
     try:
@@ -74,18 +101,22 @@ def get_server(conn, server_id):
         return None
 
 
+@counted
 def delete_server(conn, server_id):
     conn.compute.delete_server(server_id, ignore_missing=True)
 
 
+@counted
 def start_server(conn, server_id):
     conn.compute.start_server(server_id)
 
 
+@counted
 def stop_server(conn, server_id):
     conn.compute.stop_server(server_id)
 
 
+@counted
 def reboot_server(conn, server_id):
     conn.compute.reboot_server(server_id, "SOFT")
 
@@ -102,6 +133,7 @@ def address_of(server):
     return server.access_ipv4 or None
 
 
+@counted
 def limits(conn):
     """The project's compute limits as Nova reports them: {resource: (used, maximum)}, -1 for no maximum."""
     absolute = conn.compute.get_limits().absolute

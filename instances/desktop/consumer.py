@@ -22,7 +22,7 @@ from instances.sharing import roles, sessions
 from instances.sharing.access import Refused, desktop_access
 from instances.sharing.sockets import DB_TIMEOUT, UNAVAILABLE, GuardedConsumer, in_thread
 from protocols import rfb
-from visa import logs
+from visa import logs, metrics
 from visa import sessions as sessions_of
 
 from .vmlink import VmLink
@@ -55,6 +55,9 @@ async def owner_gone(instance_id):
 class DesktopConsumer(GuardedConsumer):
     access = vm = relay = session_id = activity = None
     activity_recorded = float("-inf")  # monotonic time of the last record_activity
+    # Bytes relayed and not yet counted: added to the metric with each heartbeat and at the end,
+    # not per message (the relay is the hot path).
+    to_browser = to_vm = 0
 
     def record_activity(self):
         """A connection, or input from someone who controls the desktop, is use of it (for the
@@ -102,6 +105,7 @@ class DesktopConsumer(GuardedConsumer):
             return
         subprotocol = "binary" if "binary" in self.scope.get("subprotocols", []) else None
         await self.accept(subprotocol)
+        metrics.DESKTOP_CONNECTIONS.labels(self.access.role).inc()
         self.record_activity()
         self.handshake = rfb.BrowserHandshake()
         self.messages = rfb.ClientMessages()
@@ -158,6 +162,7 @@ class DesktopConsumer(GuardedConsumer):
             return
         if data:
             self.vm.write(data)
+            self.to_vm += len(data)
         if inputs and self.controls:
             self.record_activity()
 
@@ -165,6 +170,7 @@ class DesktopConsumer(GuardedConsumer):
         send = self.base_send  # straight to the ASGI server: no per-chunk work but framing
         while data := await self.vm.next_chunk():
             await send({"type": "websocket.send", "bytes": data})
+            self.to_browser += len(data)
             if self.closed:
                 return
         await self.close(code=CLOSE_DESKTOP_UNAVAILABLE, reason="The desktop closed the connection.")
@@ -173,10 +179,16 @@ class DesktopConsumer(GuardedConsumer):
         """Tell the database this connection is alive (`sessions.end_lost_sessions`), beside the relay."""
         while True:
             await asyncio.sleep(settings.VISA_SESSION_HEARTBEAT)
+            self.count_relayed()
             try:
                 await in_thread(sessions.session_alive)(self.session_id)
             except Exception as error:  # the next beat may get through; three missed end the session
                 log.warning("desktop session %s: heartbeat not recorded: %s", self.session_id, error)
+
+    def count_relayed(self):
+        metrics.RELAYED_BYTES.labels("to_browser").inc(self.to_browser)
+        metrics.RELAYED_BYTES.labels("to_vm").inc(self.to_vm)
+        self.to_browser = self.to_vm = 0
 
     # Control messages from instances.sharing, over the channel layer.
 
@@ -195,6 +207,7 @@ class DesktopConsumer(GuardedConsumer):
             await self.close(code=CLOSE_REMOVED, reason="The owner left the desktop.")
 
     async def end(self):
+        self.count_relayed()
         if self.vm is not None:
             self.vm.close()
         if self.session_id is not None and await in_thread(sessions.close_session)(self.session_id):

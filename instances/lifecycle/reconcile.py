@@ -23,6 +23,7 @@ from instances.cloud import driver as cloud
 from instances.models import Instance
 from instances.sharing import sessions
 from instances.states import RESTING, TRANSIENT, WITH_SERVER, State
+from visa import metrics
 
 from . import reasons
 from .services import transition
@@ -40,6 +41,7 @@ def reconcile():
             return
         lost = sessions.end_lost_sessions()  # before the cloud, which may not answer
         if lost:
+            metrics.DRIFT.labels("lost_sessions").inc(lost)
             log.info("reconcile: ended %d desktop sessions of a process that died", lost)
         listed_at = timezone.now()
         try:
@@ -47,6 +49,7 @@ def reconcile():
             servers = cloud.visa_servers(conn)
         except cloud.ERRORS as error:
             if cloud.transient(error) == cloud.UNREACHABLE:
+                metrics.DRIFT.labels("cloud_unreachable").inc()
                 _cloud_unreachable(error, listed_at)
             log.warning("reconcile: cannot list servers: %s", error)
             return
@@ -86,6 +89,7 @@ def _delete_orphans(conn, servers):
     for uuid, server in servers.items():
         if uuid not in live:
             log.warning("reconcile: deleting orphan server %s (%s)", server.id, server.name)
+            metrics.DRIFT.labels("orphan_server").inc()
             try:
                 cloud.delete_server(conn, server.id)
             except cloud.ERRORS as error:
@@ -93,6 +97,13 @@ def _delete_orphans(conn, servers):
 
 
 def _check(instance, server):
+    before = instance.state
+    _correct(instance, server)
+    if instance.state != before:
+        metrics.DRIFT.labels(f"{before.lower()}_to_{instance.state.lower()}").inc()
+
+
+def _correct(instance, server):
     if instance.state == State.UNKNOWN:
         _recover(instance, server)
     elif server is None and instance.state in (State.ACTIVE, State.STOPPED, State.STOPPING, State.REBOOTING):
@@ -134,6 +145,7 @@ def _drive_stuck():
     unqueued = Q(step_task="") | Q(updated_at__lt=quiet_since)
     for instance in Instance.objects.filter(unqueued, state__in=TRANSIENT):
         log.warning("reconcile: %s stuck in %s; driving it again", instance.uuid, instance.state)
+        metrics.DRIFT.labels("stuck").inc()
         _drive(instance)
 
 

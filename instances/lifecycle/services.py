@@ -16,6 +16,8 @@ from instances.sharing.sessions import live_sessions
 from instances.states import DATA_CHANGEABLE, State, check
 from openaccess.policy import can_read, is_open
 from quotas.limits import purpose_of
+from quotas.refusals import LaunchRefused
+from visa import metrics
 
 from . import quota
 
@@ -149,11 +151,19 @@ def launch(user, experiments, image, flavour, name="", key=""):
     if earlier := launched(user, key):
         return earlier
     try:
-        return _launch(user, experiments, image, flavour, name, key)
+        instance = _launch(user, experiments, image, flavour, name, key)
+    except PermissionDenied:
+        metrics.REFUSALS.labels("data_not_readable").inc()
+        raise
+    except LaunchRefused as refusal:
+        metrics.REFUSALS.labels(refusal.code).inc()
+        raise
     except IntegrityError:  # the same key, at the same time: one_instance_per_launch_key let one in
         if earlier := launched(user, key):
             return earlier
         raise
+    metrics.LAUNCHES.inc()
+    return instance
 
 
 def _launch(user, experiments, image, flavour, name, key):

@@ -21,6 +21,7 @@ from instances.cloud import driver as cloud
 from instances.models import Instance, Thumbnail
 from instances.states import TRANSIENT, State
 from protocols import rfb
+from visa import metrics
 
 from . import reasons
 from .services import transition
@@ -106,9 +107,12 @@ def _start(conn, instance, server, act=False):
         return settings.VISA_POLL_INTERVAL
     if server.status != "ACTIVE" or not _desktop_answers(cloud.address_of(server), instance.image.vnc_port):
         return settings.VISA_POLL_INTERVAL
+    first = instance.activated_at is None
     transition(instance, State.ACTIVE, PROVISIONER, "desktop ready", only_from=[State.STARTING],
                activated_at=instance.activated_at or timezone.now())
     if instance.state == State.ACTIVE:
+        if first:
+            metrics.LAUNCH_TO_ACTIVE.observe((instance.activated_at - instance.created_at).total_seconds())
         queue.capture_thumbnail(instance.pk)  # the home page's card shows the desktop at once
     return None
 

@@ -9,7 +9,7 @@ from instances import live
 from instances.models import Instance
 from instances.sharing import access
 from instances.sharing.sockets import GuardedConsumer, in_thread
-from visa import sessions
+from visa import metrics, sessions
 
 from .home import home_fragment
 from .instance import VIEW_ANY, instance_fragment
@@ -22,6 +22,8 @@ class LiveConsumer(GuardedConsumer):
     /ws/instances/<uuid>/live one instance's page. Each change is pushed as the page's re-rendered
     live fragment, which the htmx ws extension swaps in by id."""
 
+    counted = False  # in visa_live_sockets
+
     async def connect(self):
         self.uuid = self.scope["url_route"]["kwargs"].get("uuid")
         group = await in_thread(self.group)(self.scope.get("session"))
@@ -31,6 +33,8 @@ class LiveConsumer(GuardedConsumer):
         self.groups.append(group)  # left again when it ends (sockets.GuardedConsumer)
         await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        metrics.LIVE_SOCKETS.inc()
+        self.counted = True
         # The page may have missed a change between its rendering and now (or while it was
         # reconnecting): start from the present.
         await self.push()
@@ -50,6 +54,10 @@ class LiveConsumer(GuardedConsumer):
         if access.page_role(user, session, instance) or user.is_staff or user.has_perm(VIEW_ANY):
             return live.instance_group(self.uuid)
         return None
+
+    async def end(self):
+        if self.counted:
+            metrics.LIVE_SOCKETS.dec()
 
     async def receive(self, text_data=None, bytes_data=None):
         """A page pings to time the round trip (its connection quality)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+METRICS_TOKEN = "metrics-token-for-tests"
 
 
 def free_port():
@@ -62,6 +63,9 @@ class Stack:
             # Tests send wrong passwords and tokens on purpose, all from loopback (schemathesis
             # hundreds): lockouts are tested on a stack of their own (tests/test_lockout.py).
             "VISA_SIGNIN_FAILURES": "100000",
+            # Every process of the stack counts into one directory (visa/metrics.py); scrapes send the token.
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
+            "VISA_METRICS_TOKEN": METRICS_TOKEN,
             **dict(env),
         }
         self.mail = tmp / "mail"

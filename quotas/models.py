@@ -87,13 +87,12 @@ class RequestState(models.TextChoices):
     REFUSED = "refused", "refused"
 
 
-class ApprovalRequest(models.Model):
-    """A user's request to launch on open data, where the open-data quota requires approval."""
+class OperatorsDecision(models.Model):
+    """What every request to the operators has: where it stands, and who decided when
+    (quotas.operators.settle)."""
 
     State = RequestState
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_requests")
-    reason = models.TextField(blank=True, help_text="What the user wants to analyse, in their words")
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -102,17 +101,23 @@ class ApprovalRequest(models.Model):
     )
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
+
+
+class ApprovalRequest(OperatorsDecision):
+    """A user's request to launch on open data, where the open-data quota requires approval."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_requests")
+    reason = models.TextField(blank=True, help_text="What the user wants to analyse, in their words")
 
     def __str__(self):
         return f"{self.user}: {self.get_state_display()}"
 
 
-class QuotaRequest(models.Model):
+class QuotaRequest(OperatorsDecision):
     """A user's request for a bigger quota for one purpose: the totals they ask for, and why.
     Accepting it gives the user a quota of their own with at least these limits."""
-
-    State = RequestState
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota_requests")
     purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.MEMBER)
@@ -121,15 +126,8 @@ class QuotaRequest(models.Model):
     max_ram_gb = models.PositiveIntegerField("RAM (GB)")
     max_lifetime_hours = models.PositiveIntegerField("maximum lifetime (hours)")
     reason = models.TextField(help_text="Why the user needs more, in their words")
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(OperatorsDecision.Meta):
         constraints = [models.UniqueConstraint(fields=["user", "purpose"], condition=Q(state="pending"),
                                                name="one_pending_quota_request_per_purpose")]
 

@@ -1,6 +1,7 @@
 """Fixtures that start the real parts: devcloud, an ASGI server and a Celery worker, against the
 test database (PostgreSQL) and Redis, and a real browser. Their helpers are in tests.support."""
 import os
+from urllib.parse import quote, urlsplit
 
 import hypothesis
 import pytest
@@ -10,7 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import setup_databases, teardown_databases
 
-from tests.support.browser import WatchedBrowser, open_page
+from tests.support.browser import WatchedBrowser, open_page, sign_in
+from tests.support.factories import make_user
 from tests.support.stack import Stack
 
 # Property tests check results, not speed (benchmarks do that): no per-example deadline, which a
@@ -64,6 +66,37 @@ def committed(django_db_blocker):
     """Make rows outside the test transaction, so the stack's processes see them."""
     with django_db_blocker.unblock():
         yield
+
+
+@pytest.fixture
+def signed_in(browser, stack):
+    """signed_in(user, path="/"): a laptop-sized browser page of its own, signed in as `user` and
+    at `path`; each is closed after the test."""
+    pages = []
+
+    def signed_in_page(user, path="/"):
+        page = open_page(browser, stack.url)
+        pages.append(page)
+        page.goto(f"/accounts/login/?next={quote(path)}")
+        sign_in(page, user)
+        page.wait_for_url(lambda url: urlsplit(url).path == urlsplit(path).path)
+        return page
+
+    yield signed_in_page
+    for page in pages:
+        page.context.close()
+
+
+@pytest.fixture
+def operator(page, committed):
+    """A browser page signed in as a new superuser, at the admin's front page."""
+    user = make_user()
+    user.is_staff = user.is_superuser = True
+    user.save()
+    page.goto("/accounts/login/?next=/admin/")
+    sign_in(page, user)
+    page.wait_for_url(lambda url: urlsplit(url).path == "/admin/")
+    return page
 
 
 @pytest.fixture

@@ -105,7 +105,7 @@ def test_the_front_page_lists_what_waits_with_counts_and_links(admin_client, cli
     ApprovalRequest.objects.create(user=make_user(), state="accepted")
     waiting = {kind["label"]: kind for kind in admin_client.get("/admin/").context["waiting"]}
     assert {label: kind["count"] for label, kind in waiting.items()} == {
-        "Open-data approval requests": 2, "Lifetime extension requests": 1}
+        "Open-data approval requests": 2, "Requests for a bigger quota": 0, "Lifetime extension requests": 1}
     link = waiting["Open-data approval requests"]["url"]
     assert link == "/admin/quotas/approvalrequest/?state__exact=pending"
     assert len(admin_client.get(link).context["cl"].result_list) == 2

@@ -4,13 +4,12 @@ say their figures in words."""
 import datetime
 import re
 
-import pytest
 from django.utils import timezone
 
 from instances.dashboard import history, now
 from instances.models import Instance, InstanceEvent
 from tests.support.a11y import assert_accessible
-from tests.support.browser import SHOTS, sign_in
+from tests.support.browser import SHOTS
 from tests.support.factories import make_plain_instance, make_user
 
 
@@ -52,17 +51,6 @@ def test_history_counts_launches_lives_and_the_median_time_to_a_desktop(db):
     assert {bar.label: bar.value for bar in found["launch_minutes"]}[three_days_ago] == 3  # the median of 2 and 4
     alive = [bar.value for bar in found["alive"]]
     assert alive[-4] - alive[-5] >= 2 and alive[-1] - alive[-2] <= 0  # two began, one ended since
-
-
-@pytest.fixture
-def operator(page, committed):
-    user = make_user()
-    user.is_staff = user.is_superuser = True
-    user.save()
-    page.goto("/accounts/login/?next=/admin/")
-    sign_in(page, user)
-    page.wait_for_url(re.compile(r"/admin/$"))
-    return page
 
 
 def test_the_front_page_shows_the_dashboard(operator, stack):

@@ -11,27 +11,15 @@ from notices.models import Notice, NoticeSeen
 from quotas import increase
 from quotas.models import Purpose, QuotaRequest
 from tests.support.a11y import assert_accessible
-from tests.support.browser import SHOTS, open_page, sign_in
+from tests.support.browser import SHOTS
 from tests.support.factories import make_user
 
 WAIT = 10_000  # ms: a push travels over Redis from the process that saved the change
 
 
-@pytest.fixture
-def signed_in(browser, stack, committed):
-    pages = []
-
-    def signed_in_page(user, path="/"):
-        page = open_page(browser, stack.url)
-        pages.append(page)
-        page.goto(f"/accounts/login/?next={path}")
-        sign_in(page, user)
-        page.wait_for_url(re.compile(re.escape(path) + "$"))
-        return page
-
-    yield signed_in_page
-    for page in pages:
-        page.context.close()
+@pytest.fixture(autouse=True)
+def no_notices_left(committed):
+    yield
     Notice.objects.all().delete()
 
 

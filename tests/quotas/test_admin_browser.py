@@ -3,23 +3,10 @@ page, a request accepted by its button, and a new open-data quota that starts fr
 defaults."""
 import re
 
-import pytest
-
 from quotas.models import DEFAULT_LIMITS, ApprovalRequest, Purpose, Quota
 from tests.support.a11y import assert_accessible
-from tests.support.browser import SHOTS, sign_in
+from tests.support.browser import SHOTS
 from tests.support.factories import make_user
-
-
-@pytest.fixture
-def operator(page, committed):
-    user = make_user()
-    user.is_staff = user.is_superuser = True
-    user.save()
-    page.goto("/accounts/login/?next=/admin/")
-    sign_in(page, user)
-    page.wait_for_url(re.compile(r"/admin/$"))
-    return page
 
 
 def test_the_front_page_shows_what_waits_and_a_request_is_accepted_by_its_button(operator, stack):

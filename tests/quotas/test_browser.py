@@ -2,34 +2,16 @@
 Debian's chromium driven by Playwright."""
 import re
 
-import pytest
 from django.contrib.admin.models import LogEntry
 
 from instances.models import Instance
 from quotas.models import Purpose, Quota
-from tests.support.browser import SHOTS, open_page, sign_in
+from tests.support.browser import SHOTS
 from tests.support.cleanup import remove
 from tests.support.factories import make_user
 from tests.support.web import DEMO_DOI_PAGE
 
 INSTANCE_PAGE = re.compile(r"/instances/[0-9a-f-]{36}/$")
-
-
-@pytest.fixture
-def signed_in(browser, stack):
-    pages = []
-
-    def signed_in_page(user):
-        page = open_page(browser, stack.url)
-        pages.append(page)
-        page.goto("/accounts/login/")
-        sign_in(page, user)
-        page.wait_for_url(re.compile(r"/$"))
-        return page
-
-    yield signed_in_page
-    for page in pages:
-        page.context.close()
 
 
 def test_an_operator_raises_a_users_limit_and_the_next_launch_succeeds(signed_in, committed):

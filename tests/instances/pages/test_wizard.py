@@ -9,31 +9,12 @@ import pytest
 from instances.models import Flavour, Image, Instance
 from quotas.models import Purpose, Quota
 from tests.support.a11y import assert_accessible
-from tests.support.browser import SHOTS, open_page, sign_in
+from tests.support.browser import SHOTS
 from tests.support.cleanup import remove
 from tests.support.factories import make_experiment, make_user
 from tests.support.web import WebUser
 
 INSTANCE_PAGE = re.compile(r"/instances/[0-9a-f-]{36}/$")
-
-
-@pytest.fixture
-def signed_in(browser, stack):
-    """A laptop-sized browser page signed in as the user, on the wizard."""
-    pages = []
-
-    def signed_in_page(user, path="/instances/new"):
-        page = open_page(browser, stack.url)
-        pages.append(page)
-        page.goto(f"/accounts/login/?next={path}")
-        sign_in(page, user)
-        page.wait_for_url(re.compile(r"/instances/new"))
-        return page
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield signed_in_page
-    for page in pages:
-        page.context.close()
 
 
 def member_with(vcpus, instances=2):
@@ -51,7 +32,7 @@ def test_find_data_choose_environment_and_size_and_launch(signed_in, committed):
     user = member_with(vcpus=4)
     make_experiment(title="Ptychography of lithium battery cathodes", members=[user],
                     data_path="/pnfs/facility/raw/p-cathodes")
-    page = signed_in(user)
+    page = signed_in(user, "/instances/new")
     try:
         assert page.get_by_text("None chosen yet").is_visible()
         assert_accessible(page)

@@ -12,7 +12,7 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Out
 from django.db.models.functions import ExtractYear
 
 from . import dois, fulltext, policy
-from .models import Dataset, Experiment, ExperimentMember
+from .models import Dataset, ExperimentMember
 
 PAGE_SIZE = 20
 SORTED = {"relevance": ["-start_date"], "newest": ["-start_date"], "oldest": ["start_date"], "title": ["title"]}
@@ -65,7 +65,7 @@ def text_match(text):
     try:
         doi = dois.normalise(text)
     except dois.MalformedDOI:
-        named = Q(pk__in=Experiment.objects.filter(proposal_id=text).values("pk"))
+        named = Q(proposal_id=text)  # with the full-text condition, an OR of two indexes
         words_match, relevance = fulltext.match(connection.vendor, text)
         return named | words_match, named, relevance
     named = Q(pk__in=Dataset.objects.filter(doi=doi).values("experiment"))

@@ -33,8 +33,8 @@ _WORD = re.compile(r"\w")
 
 def ensure_sqlite_index(connection):
     """Create what is missing of the FTS5 table and its triggers; rebuild the index if anything was."""
-    if connection.vendor != "sqlite":
-        return
+    if connection.vendor != "sqlite" or "openaccess_experiment" not in connection.introspection.table_names():
+        return  # PostgreSQL, or the app's migrations were taken back
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE name IN (%s)" % ", ".join("%s" for _ in _SCHEMA),
                        list(_SCHEMA))

@@ -71,10 +71,12 @@ def open_filter(at=None) -> Q:
 
 
 def readable(user, experiments=None, at=None):
-    """The experiments `user` may read, as can_read() decides one by one."""
+    """The experiments `user` may read, as can_read() decides one by one; for an anonymous visitor,
+    open data, which they may find (search, the DOI page) but use only once signed in: signing in
+    is the barrier against misuse, so can_read() stays False for them."""
     experiments = Experiment.objects.all() if experiments is None else experiments
     if not user.is_authenticated:
-        return experiments.none()
+        return experiments.filter(open_filter(at))
     mine = ExperimentMember.objects.filter(user=user).values("experiment")
     return experiments.filter(Q(pk__in=mine) | open_filter(at))
 

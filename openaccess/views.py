@@ -1,12 +1,11 @@
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from . import search
 
 
-@login_required
 def search_page(request):
-    """Search what the signed-in user may read: their own experiments and open data."""
+    """Search what the user may read: their own experiments and open data; without an account,
+    open data (launching asks them to sign in)."""
     criteria = search.Criteria.from_query(request.GET)
     page, facets = search.search(request.user, criteria)
     query = request.GET.copy()

@@ -110,6 +110,8 @@ def test_a_bad_value_stops_start_up_naming_the_setting(name, value, message):
      "a text with no placeholder but {facility} or {proposal_id}"),
     ("[", partial(env.regex, default=".+"), "a regular expression (unterminated character set at position 0)"),
     ("intranet", env.networks, "IP addresses or networks such as 10.0.0.5 or 10.1.0.0/16"),
+    ("60/min", partial(env.rate, default="60/minute"),
+     "a number of requests per second, minute, hour or day, such as 60/minute"),
 ])
 def test_readers_refuse_a_bad_value_saying_what_they_expect(monkeypatch, value, read, expected):
     monkeypatch.setenv("VISA_TEST", value)
@@ -131,3 +133,5 @@ def test_readers_return_the_value_or_the_default(monkeypatch):
     assert env.hours("VISA_TEST", 48) == 1.5
     monkeypatch.setenv("VISA_TEST", "YES")
     assert env.flag("VISA_TEST") is True
+    monkeypatch.setenv("VISA_TEST", "5/hour")
+    assert env.rate("VISA_TEST", "60/minute") == "5/hour"

@@ -96,6 +96,14 @@ def url(name, default):
     return value
 
 
+def rate(name, default):
+    """Requests per period, as Django REST framework's throttles read it: 60/minute."""
+    value = os.environ.get(name, default)
+    if not re.fullmatch(r"[1-9]\d{0,8}/(second|minute|hour|day)", value):
+        raise invalid(name, value, "a number of requests per second, minute, hour or day, such as 60/minute")
+    return value
+
+
 def time_zone(name, default):
     """A time zone of the IANA database, as zoneinfo names it."""
     value = os.environ.get(name, default)

@@ -110,6 +110,10 @@ else:
     # One ASGI process in the demo: control messages start and end in it.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The cache holds the API's counts of anonymous requests: in Redis they hold across ASGI processes.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+          if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Celery: Redis in production, a broker on the filesystem for the demo (no server to run).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT = "visa.broker:RedisTransport" if REDIS_URL else "visa.broker:Transport"
@@ -148,7 +152,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "visa.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Throttles count by REMOTE_ADDR, which uvicorn took from a trusted proxy (--forwarded-allow-ips):
+    # DRF's default would read X-Forwarded-For from anyone, a new address on every request.
+    "NUM_PROXIES": 0,
 }
+# What an anonymous client may ask of the API's open-data search and lookups (openaccess.api).
+VISA_ANONYMOUS_API_RATE = env.rate("VISA_ANONYMOUS_API_RATE", "60/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "visa API",
     "DESCRIPTION": "Remote desktops on experiment data. Scripts send a personal API token "

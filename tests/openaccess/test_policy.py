@@ -88,10 +88,14 @@ def test_members_read_closed_data_until_removed(db):
     assert not agree(member, experiment, timezone.now())
 
 
-def test_anonymous_read_nothing(db):
-    experiment = make_experiment(open_override=Experiment.Override.OPEN)
-    assert not can_read(AnonymousUser(), experiment)
-    assert not readable(AnonymousUser()).exists()
+def test_anonymous_visitors_find_open_data_only_and_use_none(db):
+    opened = make_experiment(open_override=Experiment.Override.OPEN)
+    closed = make_experiment(open_override=Experiment.Override.CLOSED)
+    embargoed = make_experiment(release_date=timezone.now() + datetime.timedelta(days=1))
+    found = readable(AnonymousUser())
+    assert found.filter(pk=opened.pk).exists()
+    assert not found.filter(pk__in=[closed.pk, embargoed.pk]).exists()
+    assert not can_read(AnonymousUser(), opened)  # using data (launch, paths, mounts) needs signing in
 
 
 def test_several_dois_lead_to_one_experiment(db):

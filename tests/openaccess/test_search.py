@@ -1,11 +1,15 @@
-"""Search over what a user may read, on PostgreSQL's full-text index."""
+"""Search over what a user may read, on PostgreSQL's full-text index (tests/openaccess/
+test_sqlite_search.py runs the same module on SQLite's FTS5): words, a DOI in any form, a
+proposal number, facets, and what anonymous visitors find."""
 import datetime
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from openaccess.fulltext import fts5_query
 from openaccess.models import Experiment
-from openaccess.search import Criteria, search
+from openaccess.search import Criteria, pick, search
 from tests.support.factories import make_experiment, make_user
 
 PAST = timezone.now() - datetime.timedelta(days=30)
@@ -76,3 +80,55 @@ def test_pages_of_twenty(db):
     ])
     page, _ = search(user, Criteria(access="open", page=3))
     assert page.paginator.count >= 45 and page.number == 3
+
+
+@pytest.mark.parametrize("form", ["10.5555/Search-DOI-1", "doi:10.5555/search-doi-1", "DOI:10.5555/SEARCH-DOI-1",
+                                  "https://doi.org/10.5555/search-doi-1", "http://dx.doi.org/10.5555/Search-DOI-1",
+                                  "  https://doi.org/10.5555%2Fsearch-doi-1 "])
+def test_a_doi_in_any_form_portals_link_finds_its_experiment_only(catalogue, form):
+    member, mine, *_ = catalogue
+    named = make_experiment(title="Protein in a DOI", release_date=PAST, dois=["10.5555/search-doi-1"])
+    assert titles(member, text=form) == ["Protein in a DOI"]
+    assert titles(AnonymousUser(), text=form) == ["Protein in a DOI"]
+    assert [e.pk for e in pick(member, form)[0]] == [named.pk]
+    assert titles(make_user(), text="10.5555/search-doi-2") == []  # a DOI nobody registered
+
+
+def test_a_proposal_number_finds_its_experiment_first_and_words_still_match(catalogue):
+    member, mine, open_one, *_ = catalogue
+    numbered = make_experiment(proposal_id="2024-protein", title="Beamtime", release_date=PAST)
+    found = titles(member, text=mine.proposal_id)
+    assert found == ["Closed protein crystallography at SPB"]
+    assert titles(member, text="2024-protein")[0] == "Beamtime"
+    assert titles(make_user(), text=mine.proposal_id) == []  # a closed one stays hidden from strangers
+    experiments, count = pick(member, numbered.proposal_id)
+    assert experiments[0] == numbered and count == len(experiments)
+
+
+def test_techniques_are_counted_one_by_one(catalogue):
+    member, *_ = catalogue
+    make_experiment(title="Zeolite by two techniques", release_date=PAST, members=[member],
+                    techniques=["tomography", "serial crystallography"])
+    make_experiment(title="Zeolite not a list", members=[member], techniques={"odd": "data"})
+    _, facets = search(member, Criteria(access="mine"))
+    assert facets["technique"] == [("serial crystallography", 2), ("tomography", 1)]  # commonest first
+    _, anonymous = search(AnonymousUser(), Criteria(text="zeolite"))
+    assert anonymous["technique"] == [("serial crystallography", 1), ("tomography", 1)]
+    assert titles(member, technique="tomography") == ["Zeolite by two techniques"]
+
+
+def test_anonymous_visitors_find_open_data_only(catalogue):
+    found = titles(AnonymousUser(), text="protein")
+    assert "Open protein dynamics" in found and not any("closed" in title.lower() for title in found)
+    assert titles(AnonymousUser(), access="mine") == []
+    assert set(titles(AnonymousUser())) >= {"Open protein dynamics", "Magnetism in thin films"}
+
+
+@pytest.mark.parametrize("text,query", [
+    ('protein "crystal', '"protein" """crystal"'),
+    ("lyso* NEAR(a b", '"lyso*" "NEAR(a" "b"'),
+    ("a OR b AND NOT c", '"a" "OR" "b" "AND" "NOT" "c"'),
+    ("-- ' ^", ""),
+])
+def test_user_text_becomes_an_fts5_query_of_quoted_words(text, query):
+    assert fts5_query(text) == query

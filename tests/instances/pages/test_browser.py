@@ -36,8 +36,10 @@ def test_sign_in_open_a_doi_launch_and_see_the_desktop(page, committed):
 def test_a_member_of_nothing_finds_open_data_launches_it_and_cannot_launch_closed_data(page, committed):
     user = make_user()
     make_experiment(title="Unreleased femtosecond chemistry", dois=["10.5555/browser-closed"])
-    page.goto("/search")  # signing in comes first
+    page.goto("/search")
+    page.get_by_role("link", name="Sign in").first.click()
     sign_in(page, user)
+    page.wait_for_url(re.compile(r"/search$"))
 
     page.get_by_label("Words in the title").fill("photoactive yellow")
     page.get_by_role("button", name="Search").click()

@@ -25,16 +25,19 @@ def panel(request):
     if not request.user.has_perm("instances.view_instance"):
         return None
     return "admin/instances/dashboard.html", {
-        "now": now(), "capacity": capacity(), "days": DAYS, "history": history(timezone.localdate()),
+        "now": now(), "capacity": capacity(), "cloud_name": cloud.cloud_name(), "days": DAYS,
+        "history": history(timezone.localdate()),
     }
 
 
 def now():
     """How many live instances there are, by each of their facets: {facet: [(value, count)]}."""
     live = Instance.objects.filter(state__in=LIVE).order_by()
-    return {facet: list(live.values_list(field).annotate(n=Count("pk")).order_by("-n", field))
-            for facet, field in (("state", "state"), ("environment", "image__name"), ("size", "flavour__name"),
-                                 ("purpose", "purpose"))}
+    found = {facet: list(live.values_list(field).annotate(n=Count("pk")).order_by("-n", field))
+             for facet, field in (("state", "state"), ("environment", "image__name"), ("size", "flavour__name"),
+                                  ("purpose", "purpose"))}
+    total = sum(n for _, n in found["state"])
+    return {**found, "cloud": [(cloud.cloud_name(), total)] if total else []}  # one cloud (issue 15 adds more)
 
 
 def capacity():

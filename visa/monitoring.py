@@ -13,7 +13,7 @@ import uuid
 
 import redis.asyncio
 from celery import current_app
-from channels.layers import get_channel_layer
+from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from health_check.base import HealthCheck
@@ -53,7 +53,9 @@ class ChannelLayer(HealthCheck):
     timeout: datetime.timedelta = dataclasses.field(default=datetime.timedelta(seconds=TIMEOUT), repr=False)
 
     async def run(self):
-        layer = get_channel_layer()
+        # A layer of its own: the process's layer receives for the consumers on the server's event
+        # loop, and a receive from another loop waits behind it until the time-out.
+        layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
         channel = await layer.new_channel("health.")
         nonce = uuid.uuid4().hex
         try:
@@ -61,6 +63,9 @@ class ChannelLayer(HealthCheck):
             message = await asyncio.wait_for(layer.receive(channel), TIMEOUT)
         except (OSError, TimeoutError, redis.RedisError) as error:
             raise ServiceUnavailable("the channel layer did not answer") from error
+        finally:
+            if hasattr(layer, "close_pools"):  # Redis's; the demo's in-memory layer has none
+                await layer.close_pools()
         if message.get("nonce") != nonce:
             raise ServiceUnavailable("the channel layer answered with another message")
 

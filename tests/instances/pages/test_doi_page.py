@@ -59,7 +59,8 @@ def test_the_search_api_answers_what_the_user_may_read(reader, committed):
     assert [r["proposal_id"] for r in body["results"]] == ["700000"]
     assert body["results"][0]["dois"] == ["10.22003/xfel.eu-data-700000-00"]
     assert {"value": "SPB/SFX", "count": 1} in body["facets"]["instrument"]
-    assert requests.get(reader.base_url + "/api/experiments/").status_code == 401  # signed in only
+    anonymous = requests.get(reader.base_url + "/api/experiments/?q=photoactive").json()  # open data only
+    assert [r["proposal_id"] for r in anonymous["results"]] == ["700000"] and anonymous["results"][0]["data_path"] is None
 
 
 def test_pressing_launch_twice_makes_one_desktop(reader):

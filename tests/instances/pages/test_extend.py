@@ -2,7 +2,6 @@
 Extend, which opens the request at its first field; the request waits alone, and the operators'
 decision reaches the open page."""
 import re
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.utils import timezone
@@ -12,6 +11,7 @@ from instances.models import Instance
 from tests.support.a11y import assert_accessible
 from tests.support.browser import SHOTS, open_page, sign_in
 from tests.support.factories import make_instance, make_user
+from tests.support.threads import elsewhere
 
 
 def test_a_near_end_is_highlighted_extended_and_decided(browser, stack, committed):
@@ -46,9 +46,7 @@ def test_a_near_end_is_highlighted_extended_and_decided(browser, stack, committe
         page.get_by_text("You asked for 3 more days already; the operators have not decided yet.").wait_for()
 
         page.get_by_role("button", name="Details").click()
-        # as an operator in admin would, in a thread of its own: Playwright's event loop runs in this one
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(expiry.decide, instance.extensions.get(), "operator", True).result()
+        elsewhere(expiry.decide, instance.extensions.get(), "operator", True)  # as an operator in admin would
         page.locator("#extension-status", has_text=re.compile(
             r"Your request for 3 more days was accepted on .* (CET|CEST)\.")).wait_for(timeout=5_000)
         page.keyboard.press("Escape")

@@ -186,8 +186,8 @@ def test_the_picker_finds_what_the_user_may_read_by_words_or_proposal(member):
     assert "1 experiment you may analyse." in found and 'hx-swap-oob="true"' in found
     by_proposal = scientist.get("/instances/new/search", params={"q": mine.proposal_id, "listed": mine.pk}).text
     assert "Magnetic skyrmions under strain" in by_proposal and '<span class="added">Added</span>' in by_proposal
-    assert "photoactive yellow" in scientist.get("/instances/new/search", params={"access": "open"}).text
-    assert "photoactive yellow" not in scientist.get("/instances/new/search", params={"access": "mine"}).text
+    assert "photoactive yellow" in scientist.get("/instances/new/search", params={"q": "photoactive", "access": "open"}).text
+    assert "photoactive yellow" not in scientist.get("/instances/new/search", params={"q": "photoactive", "access": "mine"}).text
 
     picked = scientist.get(f"/instances/new/pick/{mine.pk}")
     assert f'name="experiment" value="{mine.pk}" checked' in picked.text

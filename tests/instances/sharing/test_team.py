@@ -11,6 +11,7 @@ from openaccess.models import Experiment, ExperimentMember
 from tests.support.factories import demo_image_and_flavour, make_experiment, make_plain_instance, make_user
 from tests.support.rfbclient import non_blank
 from tests.support.sharing import eventually, inputs
+from tests.support.threads import elsewhere
 
 
 @pytest.fixture
@@ -87,8 +88,8 @@ def test_a_team_member_works_on_the_desktop_and_leaving_the_experiment_disconnec
     uuid = launch(owner)
     colleague = person()
     experiment = Instance.objects.get(uuid=uuid).experiments.get()
-    membership = ExperimentMember.objects.create(experiment=experiment,
-                                                 user=get_user_model().objects.get(username=colleague.username))
+    membership = elsewhere(ExperimentMember.objects.create, experiment=experiment,
+                           user=get_user_model().objects.get(username=colleague.username))
     try:
         shown = owner.get(f"/instances/{uuid}/sharing").json()["members"]
         assert [(m["username"], m["role"], m["via"]) for m in shown] == [(colleague.username, "user", None)]
@@ -99,9 +100,9 @@ def test_a_team_member_works_on_the_desktop_and_leaving_the_experiment_disconnec
             working.key(0x61)
             working.framebuffer()
             assert inputs(devcloud, uuid)["key"] == before + 1  # interactive, as the setting says
-            membership.delete()
+            elsewhere(membership.delete)
             assert working.closed_by_server(timeout=1)
             assert working.close_reason == (4401, "You no longer have access to this desktop.")
         assert eventually(lambda: uuid not in colleague.get("/").text)
     finally:
-        ExperimentMember.objects.filter(pk=membership.pk).delete()
+        elsewhere(ExperimentMember.objects.filter(pk=membership.pk).delete)

@@ -148,3 +148,11 @@ def test_web_and_worker_share_the_metrics_directory_and_have_healthchecks():
         assert f"metrics:{directory}" in services[name]["volumes"]
         assert "healthcheck" in services[name]
     assert "/health/live" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_on_systemd_hosts_the_metrics_directory_is_made_and_every_process_may_write_it():
+    directory = re.search(r"^PROMETHEUS_MULTIPROC_DIR=(.+)$", (DEPLOY / "visa.env.example").read_text(), re.MULTILINE)[1]
+    assert f"D {directory} 0750 visa visa -" in (DEPLOY / "systemd" / "visa-tmpfiles.conf").read_text()
+    for unit in ("visa-web@.service", "visa-worker.service", "visa-beat.service"):
+        paths = re.search(r"^ReadWritePaths=(.+)$", (DEPLOY / "systemd" / unit).read_text(), re.MULTILINE)[1]
+        assert directory in paths.split(), unit

@@ -24,9 +24,12 @@ from .models import (
     InstanceEvent,
     InstanceMember,
     LifetimeExtension,
+    Role,
     ShareToken,
 )
 from .sharing import links
+from .sharing.access import Refused as NoAccess
+from .sharing.access import check_data
 from .states import TRANSITIONS, IllegalTransition, State
 
 
@@ -96,10 +99,26 @@ def _lifecycle_action(name, service):
     return admin.action(description=f"{name.capitalize()} the selected instances")(action)
 
 
+class MemberForm(forms.ModelForm):
+    """A member added or changed here must be able to read the desktop's data, as sharing requires
+    (the owner's People panel, links); support staff are trusted with what they help with."""
+
+    def clean(self):
+        data = super().clean()
+        user, instance = data.get("user"), self.instance.instance if self.instance.instance_id else None
+        if user and instance and data.get("role") in (Role.USER, Role.GUEST):
+            try:
+                check_data(user, instance)
+            except NoAccess as refusal:
+                raise forms.ValidationError(f"{user} may not be a member: {refusal}") from None
+        return data
+
+
 class MemberInline(admin.TabularInline):
     model = InstanceMember
+    form = MemberForm
     extra = 0
-    readonly_fields = ["token", "created_at"]
+    readonly_fields = ["token", "team", "created_at"]
     raw_id_fields = ["user"]
 
 

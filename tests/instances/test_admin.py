@@ -7,7 +7,8 @@ from django.utils import timezone
 from instances.models import Instance, LifetimeExtension
 from instances.sharing import links
 from quotas.models import ApprovalRequest
-from tests.support.factories import demo_image_and_flavour, make_experiment, make_user
+from tests.support import admin
+from tests.support.factories import demo_image_and_flavour, make_experiment, make_instance, make_user
 
 INSTANCES = "/admin/instances/instance/"
 
@@ -130,3 +131,16 @@ def test_revoking_links_says_which_and_nothing_is_added_by_hand(admin_client, db
     assert messages_of(again) == ["1 of the selected links had already been revoked: left unchanged."]
     for model in ("sharetoken", "desktopsession", "accessrequest", "lifetimeextension"):
         assert admin_client.get(f"/admin/instances/{model}/add/").status_code == 403, model
+
+
+def test_a_member_added_in_admin_must_be_able_to_read_the_desktops_data(admin_client, db):
+    owner, stranger, colleague = make_user(), make_user(), make_user()
+    instance = make_instance(owner, [make_experiment(members=[owner, colleague])])  # not open: members only
+    page = f"/admin/instances/instance/{instance.pk}/change/"
+    form = {**admin.fields(admin_client.get(page).content.decode()), "members-TOTAL_FORMS": "1",
+            "members-0-role": "user", "_save": "Save"}
+    refused = admin_client.post(page, {**form, "members-0-user": stranger.pk})
+    assert refused.status_code == 200 and f"{stranger} may not be a member" in refused.content.decode()
+    assert not instance.members.exists()
+    saved = admin_client.post(page, {**form, "members-0-user": colleague.pk})
+    assert saved.status_code == 302 and instance.members.get().user == colleague

@@ -42,11 +42,17 @@ class _Form(HTMLParser):
             self.fields[self._textarea] += data
 
 
+def fields(html):
+    """The fields of an admin page's main form with the values it would send."""
+    form = _Form()
+    form.feed(html)
+    return form.fields
+
+
 def change(operator, path, **changes):
     """Open an admin change page as `operator` (a signed-in WebUser), change fields and save;
     the answer to the save."""
-    form = _Form()
-    form.feed(operator.get(path).text)
-    answer = operator.http.post(operator.base_url + path, data={**form.fields, **changes, "_save": "Save"})
+    answer = operator.http.post(operator.base_url + path,
+                                data={**fields(operator.get(path).text), **changes, "_save": "Save"})
     assert answer.ok and answer.url.rstrip("/") != (operator.base_url + path).rstrip("/"), "the admin did not save"
     return answer

@@ -22,7 +22,7 @@ from openaccess.models import Experiment
 from openaccess.policy import can_read
 from quotas.limits import purpose_of
 from quotas.refusals import LaunchRefused, QuotaExceeded, ask_for_more
-from visa.params import an_id, ids
+from visa.params import ID_DIGITS, an_id, ids
 from visa.redirects import safe_back
 
 from .forms import LaunchForm
@@ -120,8 +120,9 @@ def new_pick(request, pk):
 
 
 def _readable(user, pks):
-    """The experiments with these primary keys that `user` may read, in the order given."""
-    ids = list(dict.fromkeys(int(pk) for pk in pks if pk.isdigit()))
+    """The experiments with these primary keys that `user` may read, in the order given; what is not
+    an id (5,000 digits, "²") names none."""
+    ids = list(dict.fromkeys(int(pk) for pk in pks if pk.isascii() and pk.isdigit() and len(pk) <= ID_DIGITS))
     found = Experiment.objects.in_bulk(ids)
     return [found[pk] for pk in ids if pk in found and can_read(user, found[pk])]
 

@@ -220,3 +220,9 @@ def test_open_data_that_needs_approval_offers_the_request_instead_of_launch(memb
             in html.unescape(refused.text))
     asked = scientist.post_form(wizard, "/quotas/approval", {"reason": "My thesis", "back": wizard})
     assert asked.url.endswith(wizard) and "waiting for an operator" in asked.text
+
+
+def test_an_experiment_id_of_5000_digits_names_none(member):
+    _, scientist = member  # found by tests/test_fuzz_pages.py: int() refuses so many digits
+    answer = scientist.post_form("/instances/new", "/instances/new", choices(experiment="9" * 5000))
+    assert answer.status_code == 200

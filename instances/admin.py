@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from visa import dashboard, waiting
-from visa.adminbuttons import Button, ButtonsMixin, Refused
+from visa.adminbuttons import Button, ButtonsMixin, DecisionAdmin, Refused
 
 from .dashboard import panel as dashboard_panel
 from .lifecycle import expiry, services
@@ -177,53 +177,28 @@ class InstanceAdmin(ButtonsMixin, admin.ModelAdmin):
         return f"{LIFECYCLE[button.name][1]} “{obj.name}”: it is {state} now; this page shows when it is done."
 
 
-def _decided(extension, accept):
-    verb = "Accepted" if accept else "Refused"
-    days = f"{extension.days} more day{'s' if extension.days != 1 else ''}"
-    return f"{verb} {days} for “{extension.instance.name}” (asked by {extension.requested_by})."
-
-
 @admin.register(LifetimeExtension)
-class LifetimeExtensionAdmin(ButtonsMixin, admin.ModelAdmin):
+class LifetimeExtensionAdmin(DecisionAdmin, admin.ModelAdmin):
     list_display = ["instance", "requested_by", "requested_at", "days", "reason", "decision", "decided_by"]
     list_filter = ["decision"]
     readonly_fields = ["instance", "requested_by", "days", "reason", "decision", "decided_by", "decided_at"]
-    actions = ["accept", "refuse"]
-    buttons = (Button("accept", "Accept"), Button("refuse", "Refuse"))
-    buttons_heading = "Decide"
-
-    def has_add_permission(self, request):
-        return False  # owners ask on the instance's page
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("instance", "requested_by")
 
-    def offers(self, obj, button):
+    def decide(self, obj, operator, accept):
+        return expiry.decide(obj, operator.username, accept=accept)
+
+    def pending(self, obj):
         return obj.decision == LifetimeExtension.Decision.PENDING
 
-    def press(self, request, obj, button):
-        accept = button.name == "accept"
-        if not self.offers(obj, button):
-            raise Refused(f"This request was decided before ({obj.decision} by {obj.decided_by}); nothing was changed.")
-        expiry.decide(obj, request.user.username, accept=accept)
-        return _decided(obj, accept)
+    def decided_before(self, obj):
+        return f"{obj.decision} by {obj.decided_by}"
 
-    def _decide(self, request, queryset, accept):
-        pending = list(queryset.filter(decision=LifetimeExtension.Decision.PENDING))
-        for extension in pending:
-            expiry.decide(extension, request.user.username, accept=accept)
-            self.message_user(request, _decided(extension, accept), messages.SUCCESS)
-        if len(pending) < len(queryset):
-            self.message_user(request, f"{len(queryset) - len(pending)} of the selected requests had already been "
-                                       "decided: left unchanged.", messages.WARNING)
-
-    @admin.action(description="Accept the selected requests", permissions=["change"])
-    def accept(self, request, queryset):
-        self._decide(request, queryset, True)
-
-    @admin.action(description="Refuse the selected requests", permissions=["change"])
-    def refuse(self, request, queryset):
-        self._decide(request, queryset, False)
+    def decided(self, accept, extensions):
+        verb = "Accepted" if accept else "Refused"
+        return " ".join(f"{verb} {e.days} more day{'s' if e.days != 1 else ''} for “{e.instance.name}” "
+                        f"(asked by {e.requested_by})." for e in extensions)
 
 
 waiting.register(LifetimeExtension, "Lifetime extension requests", decision=LifetimeExtension.Decision.PENDING)

@@ -165,3 +165,15 @@ def test_a_call_without_a_schema_is_a_problem():
     answer = {"method": "GET", "path": "/compute/v2.1/os-hypervisors", "request_headers": {}, "status": 404,
               "headers": {}, "body": None}
     assert "no schema for this call" in cloudschemas.problems(answer)[0]
+
+
+def test_a_wrong_answer_is_a_problem(ask, server):
+    """The check is no rubber stamp: a field the microversion does not have, a missing version header."""
+    shown = ask("GET", f"/compute/v2.1/servers/{server.id}")
+    shown["body"]["server"]["locked"] = False  # since 2.9
+    assert cloudschemas.problems(shown) == [
+        f"GET /compute/v2.1/servers/{server.id} -> 200 at no microversion: "
+        "server: Additional properties are not allowed ('locked' was unexpected)"]
+    listed = ask("GET", "/compute/v2.1/flavors", FLAVORS)
+    del listed["headers"]["X-OpenStack-Nova-API-Version"]
+    assert "Microversion header 'x-openstack-nova-api-version'" in cloudschemas.problems(listed)[0]

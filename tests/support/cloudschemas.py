@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import jsonschema
 from tempest.lib import exceptions
 from tempest.lib.api_schema.response.compute.v2_1 import servers as servers_v21
 from tempest.lib.api_schema.response.compute.v2_1 import versions
@@ -150,7 +151,7 @@ def problems(answer):
             if wanted and wanted != "latest":
                 api_version_utils.assert_version_header_matches_request(NOVA_HEADER, wanted, response)
         except exceptions.TempestException as error:
-            found.append(f"{call} at {wanted or 'no microversion'}: {error}")
+            found.append(f"{call} at {wanted or 'no microversion'}: {_why(error)}")
     elif code == 401:
         if "www-authenticate" not in response:
             found.append(f"{call}: a 401 without WWW-Authenticate")
@@ -158,6 +159,14 @@ def problems(answer):
         if NOVA_HEADER.lower() not in response:  # (a 5xx may come from anything in front of Nova)
             found.append(f"{call} at {wanted or 'no microversion'}: an error without the microversion headers")
     return found
+
+
+def _why(error):
+    """Where and what, in one line: tempest's message shows the whole body."""
+    cause = error.__context__
+    if isinstance(cause, jsonschema.ValidationError):
+        return f"{'/'.join(map(str, cause.absolute_path)) or 'the body'}: {cause.message}"
+    return str(error).splitlines()[-1]
 
 
 def recorded(folder):

@@ -10,7 +10,8 @@ from deploy.devcloud.testing import vnc_user_data
 from tests.support import cloudschemas
 from tests.support.devcloud import PASSWORD
 
-# The microversions openstacksdk 4.22 asks devcloud (at most 2.79) for: the highest both know.
+# The microversions openstacksdk 4.22 asks devcloud (at most 2.79) for: the highest both know; it asks
+# for limits at none, and 2.57 is the highest its Limits knows.
 SERVERS, FLAVORS, LIMITS = "2.79", "2.61", "2.57"
 IMAGE = catalogue.IMAGES["ubuntu-desktop"].id
 FLAVOR = catalogue.FLAVOURS["m1.small"].id

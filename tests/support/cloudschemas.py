@@ -10,8 +10,9 @@ its answer must match, as tempest's service client for that call picks it:
   response schemas only for compute and volume; its identity, image and network clients check
   the status code (`expected_success`), so that is what is checked here.
 A new endpoint in devcloud needs a line here: an answer to a call that no line matches is a
-problem. Neutron (tempest.lib.services.network: no schemas) goes in with `status`, e.g.
-`Entry("GET", NETWORK + "/networks", status(200))`.
+problem. Neutron goes in with `status`: tempest.lib.services.network has no response schemas, and
+its clients (network/base.py) expect 200 from a list, a show and an update, 201 from a create and
+204 from a delete, e.g. `Entry("GET", NETWORK + "/networks", status(200))`.
 
 Beyond what tempest checks on a success, `problems` asks of errors what Nova and Keystone do:
 a compute client error (4xx) past authentication and microversion negotiation says its

@@ -4,8 +4,9 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
-from . import catalogue, dcache, faults, flavours, glance, introspection, keystone, nova, xvnc
+from . import catalogue, dcache, faults, flavours, glance, introspection, keystone, neutron, nova, xvnc
 from .cloud import Cloud
 from .vncserver import BuiltinDesktops
 from .web import App, Server
@@ -59,9 +60,10 @@ def main(argv=None):
 
 def serve(args, cloud):
     identity = keystone.Identity(args.username, args.password, args.project, cloud.token_secret)
-    apis = [keystone.routes, nova.routes, flavours.routes, glance.routes, dcache.routes, introspection.routes,
-            faults.routes]
-    with Server((args.host, args.port), App(cloud, identity, apis, faults.Faults(), cloud.door)) as server:
+    apis = [keystone.routes, nova.routes, flavours.routes, glance.routes, neutron.routes, dcache.routes,
+            introspection.routes, faults.routes]
+    network = neutron.Network(Path(args.state).with_suffix(".network.json"))
+    with Server((args.host, args.port), App(cloud, identity, apis, faults.Faults(), cloud.door, network)) as server:
         host, port = server.server_address[:2]  # port 0 means any free port: say which
         logging.getLogger("devcloud").info("%s desktops, VNC on port %s", cloud.desktops.name, args.vnc_port)
         print(f"devcloud listening on http://{host}:{port}/v3", flush=True)

@@ -68,6 +68,7 @@ class App:
     routes: list  # Routes of every API
     faults: object  # faults.Faults, applied to every API but devcloud's own
     door: object  # dcache.Door
+    network: object = None  # neutron.Network: security groups
 
 
 class Server(ThreadingHTTPServer):

@@ -106,7 +106,7 @@ def identity_from(claims, user):
     """The user's POSIX identity at the facility from the claims configured in OIDC_CLAIMS: each
     value checked as FacilityAccount checks it; a value that fails (uid 0, "../x", "Alice") is
     left out, with a warning, rather than given to a VM."""
-    mapping, found = settings.OIDC_CLAIMS, {}
+    mapping, found = {"unix_groups": "", **dict.fromkeys(IDENTITY_FIELDS, ""), **settings.OIDC_CLAIMS}, {}
     wanted = {name: claim(claims, mapping[name]) for name in IDENTITY_FIELDS if mapping[name]}
     if mapping["unix_groups"]:
         values = claims.get(mapping["unix_groups"]) or []

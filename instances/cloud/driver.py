@@ -85,15 +85,27 @@ class UnknownPlacement(Exception):
     """A network or security group the instance's placement names does not exist in the cloud."""
 
 
+def _find(conn, networks, security_groups):
+    """The cloud's networks by these names, and what of them and of the groups it does not have."""
+    found = {name: conn.network.find_network(name, ignore_missing=True) for name in networks}
+    missing = [f"network {name}" for name, network in found.items() if network is None]
+    missing += [f"security group {name}" for name in security_groups
+                if conn.network.find_security_group(name, ignore_missing=True) is None]
+    return found, missing
+
+
+@counted
+def unknown_names(conn, networks, security_groups):
+    """What of these networks and security groups the cloud does not have ("network x", ...)."""
+    return _find(conn, networks, security_groups)[1]
+
+
 @counted
 def placement_of(conn, instance):
     """The create call's networks (by id) and security groups for the instance's placement
     (none given: the cloud's defaults); UnknownPlacement, before anything is made, for a name
     the cloud does not have."""
-    networks = {name: conn.network.find_network(name, ignore_missing=True) for name in instance.networks}
-    missing = [f"network {name}" for name, network in networks.items() if network is None]
-    missing += [f"security group {name}" for name in instance.security_groups
-                if conn.network.find_security_group(name, ignore_missing=True) is None]
+    networks, missing = _find(conn, instance.networks, instance.security_groups)
     if missing:
         raise UnknownPlacement(f"The cloud has no {' and no '.join(missing)}: an operator must correct the "
                                "placement rules (Django admin) or the cloud; then launch again.")

@@ -83,7 +83,8 @@ POSIX_NAME = r"[a-z_][a-z0-9_.-]{0,31}"
 MAX_POSIX_ID = 2**31 - 2
 NOBODY = (65534, 65535)
 posix_name = RegexValidator(rf"^{POSIX_NAME}\Z", "A POSIX name: lower-case letters, digits, _ . -, at most 32.")
-home_path = RegexValidator(r"^(/[A-Za-z0-9_.-]+)+\Z", "An absolute path of letters, digits, _ . - (no ..).")
+home_path = RegexValidator(r"^(/(?!\.\.?(/|\Z))[A-Za-z0-9_.-]+)+\Z",
+                           "An absolute path of letters, digits, _ . - (no . or .. parts).")
 group_entry = RegexValidator(rf"^{POSIX_NAME}(:[0-9]{{1,10}})?\Z", "A group: a POSIX name, optionally :gid.")
 
 

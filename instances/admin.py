@@ -306,7 +306,6 @@ class PlacementRuleAdmin(admin.ModelAdmin):
     list_display = ["name", "priority", "enabled", "last", "networks", "security_groups"]
     list_filter = ["enabled"]
     search_fields = ["name", "networks", "security_groups", "facility", "instrument"]
-    filter_horizontal = ["groups", "images", "flavours"]
     fieldsets = [
         (None, {"fields": ["name", "priority", "enabled", "last"]}),
         ("When the launch has", {"fields": ["groups", "role", "facility", "instrument", "data", "images", "flavours"],

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from visa import dashboard, waiting
 from visa.adminbuttons import Button, ButtonsMixin, DecisionAdmin, Refused
 
+from .cloud import driver
 from .dashboard import panel as dashboard_panel
 from .lifecycle import expiry, services
 from .models import (
@@ -24,9 +25,11 @@ from .models import (
     InstanceEvent,
     InstanceMember,
     LifetimeExtension,
+    PlacementRule,
     Role,
     ShareToken,
 )
+from .models.placement import cloud_names
 from .sharing import links
 from .sharing.access import Refused as NoAccess
 from .sharing.access import check_data
@@ -142,7 +145,7 @@ class InstanceAdmin(ButtonsMixin, admin.ModelAdmin):
     search_fields = ["name", "uuid", "owner__username", "server_id"]
     readonly_fields = ["uuid", "owner", "image", "flavour", "experiments", "state", "state_reason", "server_id",
                        "address", "activated_at", "state_changed_at", "last_activity_at", "lifetime_warned_at",
-                       "inactivity_warned_at"]
+                       "inactivity_warned_at", "networks", "security_groups", "placement_reasons"]
     inlines = [EventInline, MemberInline, BlockedInline]
     actions = [_lifecycle_action(name, getattr(services, name)) for name in LIFECYCLE]
     buttons = (Button("start", "Start"), Button("stop", "Stop"), Button("reboot", "Reboot"),
@@ -248,3 +251,45 @@ class AccessRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # staff ask on the instance page, and its owner answers there
+
+
+class PlacementRuleForm(forms.ModelForm):
+    """A rule naming a network or security group the cloud does not have is refused here, so
+    no launch fails for it; a cloud that does not answer leaves the names unchecked (a warning)."""
+
+    unchecked = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        networks, groups = (cloud_names(cleaned.get(field) or "") for field in ("networks", "security_groups"))
+        if networks or groups:
+            try:
+                missing = driver.unknown_names(driver.connect(timeout=5), networks, groups)
+            except driver.ERRORS as error:
+                self.unchecked = f"The cloud did not answer ({error}), so the names were not checked."
+            else:
+                if missing:
+                    raise forms.ValidationError(f"The cloud has no {' and no '.join(missing)}. Check the names "
+                                                "(the cloud's, case-sensitive), or create them in the cloud first.")
+        return cleaned
+
+
+@admin.register(PlacementRule)
+class PlacementRuleAdmin(admin.ModelAdmin):
+    """Which networks and security groups a new VM gets (instances.lifecycle.placement)."""
+    form = PlacementRuleForm
+    list_display = ["name", "priority", "enabled", "last", "networks", "security_groups"]
+    list_filter = ["enabled"]
+    search_fields = ["name", "networks", "security_groups", "facility", "instrument"]
+    fieldsets = [
+        (None, {"fields": ["name", "priority", "enabled", "last"]}),
+        ("When the launch has", {"fields": ["groups", "role", "facility", "instrument", "data", "images", "flavours"],
+                                 "description": "Every condition set must hold; an empty one holds for any launch."}),
+        ("The VM gets", {"fields": ["networks", "security_groups"],
+                         "description": "Added to what earlier matching rules chose; empty: nothing added."}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.unchecked:
+            messages.warning(request, form.unchecked)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("instances/launch", launch.launch, name="launch"),
     path("instances/new", launch.new, name="new-instance"),
     path("instances/new/options", launch.new_options, name="new-instance-options"),
+    path("instances/new/placement", launch.new_placement, name="new-instance-placement"),
     path("instances/new/search", launch.new_search, name="new-instance-search"),
     path("instances/new/pick/<int:pk>", launch.new_pick, name="new-instance-pick"),
     path("instances/<uuid:uuid>/", instance.detail, name="instance"),

@@ -263,6 +263,16 @@ VISA_DATA_MOUNT_ROOT = env.absolute_path("VISA_DATA_MOUNT_ROOT", "/data")
 # should have mounted (data attached to a running desktop appears within that time).
 VISA_AGENT_URL = env.url("VISA_AGENT_URL", VISA_SITE_URL)
 VISA_AGENT_POLL_SECONDS = env.seconds("VISA_AGENT_POLL_SECONDS", 5)
+# Networks and security groups (cloud names) of a VM no placement rule matched (instances.lifecycle.
+# placement; rules are in Django admin); empty: the cloud's defaults.
+VISA_DEFAULT_NETWORKS = env.names("VISA_DEFAULT_NETWORKS")
+VISA_DEFAULT_SECURITY_GROUPS = env.names("VISA_DEFAULT_SECURITY_GROUPS")
+# The owner's account in the VM takes their facility identity (openaccess.FacilityAccount: login,
+# uid, gid, groups, home). When required, a user without one may not launch.
+VISA_REQUIRE_FACILITY_IDENTITY = env.flag("VISA_REQUIRE_FACILITY_IDENTITY", False)
+# The facility's home directories: when set, a VM mounts <server>:<home> at <home> over NFS.
+VISA_HOME_NFS_SERVER = os.environ.get("VISA_HOME_NFS_SERVER", "")
+VISA_HOME_NFS_OPTIONS = os.environ.get("VISA_HOME_NFS_OPTIONS", "rw,nfsvers=4.1,nosuid,nodev,_netdev")
 
 # Monitoring (visa/monitoring.py). /metrics answers a request with this bearer token or from one of
 # these addresses or networks, and nobody else (neither set: nobody).

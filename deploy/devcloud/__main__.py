@@ -4,8 +4,9 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
-from . import catalogue, dcache, faults, flavours, glance, introspection, keystone, nova, recording, xvnc
+from . import catalogue, dcache, faults, flavours, glance, introspection, keystone, neutron, nova, recording, xvnc
 from .cloud import Cloud
 from .vncserver import BuiltinDesktops
 from .web import App, Server
@@ -60,10 +61,11 @@ def main(argv=None):
 
 def serve(args, cloud):
     identity = keystone.Identity(args.username, args.password, args.project, cloud.token_secret)
-    apis = [keystone.routes, nova.root, nova.routes, flavours.routes, glance.routes, dcache.routes,
+    apis = [keystone.routes, nova.root, nova.routes, flavours.routes, glance.routes, neutron.routes, dcache.routes,
             introspection.routes, faults.routes]
+    network = neutron.Network(Path(args.state).with_suffix(".network.json"))
     recorder = recording.Recorder(args.record) if args.record else None
-    app = App(cloud, identity, apis, faults.Faults(), cloud.door, recorder)
+    app = App(cloud, identity, apis, faults.Faults(), cloud.door, network, recorder)
     with Server((args.host, args.port), app) as server:
         host, port = server.server_address[:2]  # port 0 means any free port: say which
         logging.getLogger("devcloud").info("%s desktops, VNC on port %s", cloud.desktops.name, args.vnc_port)

@@ -84,6 +84,7 @@ def _catalog(base_url):
         ("identity", "keystone", base_url),
         ("compute", "nova", f"{base_url}/compute/v2.1"),
         ("image", "glance", f"{base_url}/image"),
+        ("network", "neutron", f"{base_url}/network"),
     ]
     return [
         {

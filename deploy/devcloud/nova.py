@@ -3,12 +3,11 @@ import hashlib
 import re
 import secrets
 
-from . import catalogue, userdata
+from . import catalogue, neutron, userdata
 from .cloud import ACTIVE, BUILD, ERROR, REBOOT, SHUTOFF, Conflict, NotFound, QuotaExceeded
 from .web import HttpError, Reply, Routes
 
 MIN_VERSION, MAX_VERSION = (2, 1), (2, 79)
-NETWORK = "devcloud-net"
 API = r"/compute/v2\.1"
 # Nova's vm_state, task_state and power_state (1 running, 4 shut down) behind each status.
 STATES = {
@@ -128,13 +127,13 @@ def _server_detail(request, server, shown=False):
         "flavor": flavor,
         "created": server.created,
         "updated": server.updated,
-        "addresses": _addresses(server),
+        "addresses": neutron.addresses(server),
         "accessIPv4": server.address,
         "accessIPv6": "",
         "key_name": None,
         "config_drive": "",
         "progress": 0,
-        "security_groups": [{"name": "default"}],
+        "security_groups": [{"name": name} for name in server.security_groups],
         "os-extended-volumes:volumes_attached": [],
         "OS-DCF:diskConfig": "MANUAL",
         "OS-EXT-AZ:availability_zone": "nova",
@@ -163,16 +162,6 @@ SINCE = [
 ]
 
 
-def _addresses(server, detail=True):
-    """The server's addresses by network: in a server's detail with the OS-EXT-IPS keys, in
-    GET /servers/{id}/ips without them (Nova's basic view)."""
-    address = {"addr": server.address, "version": 4}
-    if detail:
-        mac = "fa:16:3e:" + ":".join("%02x" % int(octet) for octet in server.address.split(".")[1:])
-        address.update({"OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": mac})
-    return {NETWORK: [address]}
-
-
 def _no_server(server_id):
     return fault(404, "itemNotFound", f"Instance {server_id} could not be found.")
 
@@ -180,6 +169,23 @@ def _no_server(server_id):
 def _reference(value):
     """The id in an imageRef or flavorRef, which may also be a link."""
     return str(value or "").rstrip("/").rsplit("/", 1)[-1]
+
+
+def _placement(spec):
+    """The network uuids and security group names or ids a create asks for: without networks
+    (or "auto") the project's network, "none" none; without security groups, "default"."""
+    networks = spec.get("networks", "auto")
+    if networks == "auto":
+        networks = [{"uuid": neutron.network(neutron.DEFAULT_NETWORK)["id"]}]
+    elif networks == "none":
+        networks = []
+    if not isinstance(networks, list) or not all(isinstance(n, dict) and isinstance(n.get("uuid"), str)
+                                                 for n in networks):
+        raise bad_request("Invalid input for field/attribute networks (devcloud takes a list of {\"uuid\": ...}).")
+    groups = spec.get("security_groups", [{"name": neutron.DEFAULT_GROUP}])
+    if not isinstance(groups, list) or not all(isinstance(g, dict) and isinstance(g.get("name"), str) for g in groups):
+        raise bad_request("Invalid input for field/attribute security_groups.")
+    return [n["uuid"] for n in networks], [g["name"] for g in groups]
 
 
 @root.add("GET", "/compute/?", public=True)
@@ -227,15 +233,16 @@ def create_server(request):
     user_data = spec.get("user_data")
     if user_data and userdata.decode(user_data) is None:
         raise bad_request("User data needs to be valid base 64.")
+    networks, groups = request.app.network.placement(*_placement(spec))
     try:
-        server = request.app.cloud.create(name, image_id, flavor_id, metadata, user_data)
+        server = request.app.cloud.create(name, image_id, flavor_id, metadata, user_data, networks, groups)
     except QuotaExceeded as error:
         raise fault(403, "forbidden", str(error)) from None
     created = {
         "id": server.id,
         "links": links(request, "servers", server.id),
         "OS-DCF:diskConfig": "MANUAL",
-        "security_groups": [{"name": "default"}],
+        "security_groups": [{"name": name} for name in server.security_groups],
         "adminPass": secrets.token_urlsafe(9),
     }
     return Reply(202, {"server": created}, {"Location": created["links"][0]["href"]})
@@ -255,7 +262,7 @@ def show_server(request, server_id):
 
 @routes.add("GET", API + "/servers/(?P<server_id>[^/]+)/ips")
 def addresses(request, server_id):
-    return Reply(200, {"addresses": _addresses(_server(request, server_id), detail=False)})
+    return Reply(200, {"addresses": neutron.addresses(_server(request, server_id), detail=False)})
 
 
 @routes.add("GET", API + "/servers/(?P<server_id>[^/]+)/metadata")

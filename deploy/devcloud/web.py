@@ -73,6 +73,7 @@ class App:
     routes: list  # Routes of every API
     faults: object  # faults.Faults, applied to every API but devcloud's own
     door: object  # dcache.Door
+    network: object = None  # neutron.Network: security groups
     recorder: object = None  # recording.Recorder of every answer but devcloud's own API, if asked
 
 

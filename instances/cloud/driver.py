@@ -81,14 +81,52 @@ def visa_servers(conn):
     }
 
 
+class UnknownPlacement(Exception):
+    """A network or security group the instance's placement names does not exist in the cloud."""
+
+
+def _find(conn, networks, security_groups):
+    """The cloud's networks by these names, and what of them and of the groups it does not have."""
+    found = {name: conn.network.find_network(name, ignore_missing=True) for name in networks}
+    missing = [f"network {name}" for name, network in found.items() if network is None]
+    missing += [f"security group {name}" for name in security_groups
+                if conn.network.find_security_group(name, ignore_missing=True) is None]
+    return found, missing
+
+
 @counted
-def create_server(conn, instance, user_data: str):
+def unknown_names(conn, networks, security_groups):
+    """What of these networks and security groups the cloud does not have ("network x", ...)."""
+    return _find(conn, networks, security_groups)[1]
+
+
+@counted
+def placement_of(conn, instance):
+    """The create call's networks (by id) and security groups for the instance's placement
+    (none given: the cloud's defaults); UnknownPlacement, before anything is made, for a name
+    the cloud does not have."""
+    networks, missing = _find(conn, instance.networks, instance.security_groups)
+    if missing:
+        raise UnknownPlacement(f"The cloud has no {' and no '.join(missing)}: an operator must correct the "
+                               "placement rules (Django admin) or the cloud; then launch again.")
+    chosen = {}
+    if networks:
+        chosen["networks"] = [{"uuid": network.id} for network in networks.values()]
+    if instance.security_groups:
+        chosen["security_groups"] = [{"name": name} for name in instance.security_groups]
+    return chosen
+
+
+@counted
+def create_server(conn, instance, user_data: str, placement=None):
+    """`placement`: the networks and security groups `placement_of` gives; None for the cloud's defaults."""
     return conn.compute.create_server(
         name=instance.server_name,
         image_id=instance.image.cloud_id,
         flavor_id=instance.flavour.cloud_id,
         metadata={METADATA_KEY: str(instance.uuid)},
         user_data=base64.b64encode(user_data.encode()).decode(),
+        **(placement or {}),
     )
 
 
@@ -125,9 +163,12 @@ def fault_of(server):
     return (server.fault or {}).get("message") or "the cloud reported an error"
 
 
-def address_of(server):
-    for addresses in (server.addresses or {}).values():
-        for address in addresses:
+def address_of(server, networks=()):
+    """The server's IPv4 address where visa reaches it: on the first of `networks` (its
+    placement's) that has one, else on any network."""
+    addresses = server.addresses or {}
+    for name in [*networks, *addresses]:
+        for address in addresses.get(name, []):
             if address.get("version") == 4:
                 return address["addr"]
     return server.access_ipv4 or None

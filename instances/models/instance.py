@@ -112,6 +112,11 @@ class Instance(models.Model):
     launch_key = models.CharField(
         max_length=100, blank=True, editable=False, help_text="The Idempotency-Key it was launched with"
     )
+    # Where it was placed (instances.lifecycle.placement, at launch): the cloud's names, empty for
+    # the cloud's own defaults, and why, as the launch page and the instance's details say it.
+    networks = models.JSONField(default=list, blank=True, editable=False)
+    security_groups = models.JSONField(default=list, blank=True, editable=False)
+    placement_reasons = models.JSONField(default=list, blank=True, editable=False)
     step_task = models.CharField(
         max_length=36, blank=True, editable=False,
         help_text="The queued task that carries out its change; empty when none could be queued",

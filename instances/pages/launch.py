@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from instances.lifecycle import services
+from instances.lifecycle import placement, services
 from instances.lifecycle.quota import launch_choices
 from instances.models import Flavour, Image
 from openaccess import entry, search
@@ -119,6 +119,24 @@ def new_pick(request, pk):
     return render(request, "instances/wizard_pick.html", {"experiment": experiment, "checked": True, "added": True})
 
 
+@login_required
+def new_placement(request):
+    """The wizard's placement preview again, for the environment and size now chosen (htmx)."""
+    experiments = _readable(request.user, request.GET.getlist("experiment"))
+    return render(request, "instances/wizard_placement.html",
+                  {"placement": _placement(request.user, experiments, request.GET)})
+
+
+def _placement(user, experiments, data):
+    """Where the operators' rules place a launch with the environment and size in `data` (form
+    values: what is not an id of an enabled one counts as none)."""
+    def chosen(model, value):
+        value = value or ""
+        valid = value.isascii() and value.isdigit() and len(value) <= ID_DIGITS
+        return model.objects.filter(pk=int(value), enabled=True).first() if valid else None
+    return placement.choose(user, experiments, chosen(Image, data.get("image")), chosen(Flavour, data.get("flavour")))
+
+
 def _readable(user, pks):
     """The experiments with these primary keys that `user` may read, in the order given; what is not
     an id (5,000 digits, "²") names none."""
@@ -134,9 +152,10 @@ def _options(request, form, experiments):
     choices = launch_choices(request.user, purpose_of(request.user, experiments))
     data = form.data if form.is_bound else request.GET
     proposals = ",".join(experiment.proposal_id for experiment in experiments)
+    chosen = {field: data.get(field) or suggested for field, suggested in choices["chosen"].items()}
     return {
-        **choices, "form": form, "experiments": experiments, "wizard": True,
-        "chosen": {field: data.get(field) or suggested for field, suggested in choices["chosen"].items()},
+        **choices, "form": form, "experiments": experiments, "wizard": True, "chosen": chosen,
+        "placement": _placement(request.user, experiments, chosen),
         "name": data.get("name", ""), "default_name": experiments[0].title if experiments else "",
         "running": services.running_with(request.user, experiments),
         "back": reverse("new-instance") + (f"?{urlencode({'proposals': proposals})}" if proposals else ""),

@@ -38,6 +38,7 @@ from tempest.lib.services.compute.servers_client import ServersClient
 COMPUTE = r"/compute/v2\.1"
 IDENTITY = r"/v3"
 IMAGE = r"/image/v2"
+NETWORK = r"/network/v2\.0"
 NOVA_HEADER = "X-OpenStack-Nova-API-Version"
 # Not OpenStack: dCache's WebDAV door, which devcloud also stands in for.
 ELSEWHERE = re.compile(r"/dcache(/.*)?")
@@ -103,6 +104,14 @@ TABLE = [
     Entry("GET", r"/image(/|/versions)?", status(200, 300)),
     Entry("GET", IMAGE + r"/images", status(200)),
     Entry("GET", IMAGE + r"/images/[^/]+", status(200)),
+    # Neutron (network v2.0): what placement rules name, and the security groups openstacksdk makes.
+    Entry("GET", r"/network/?", status(200, 300)),
+    Entry("GET", NETWORK + r"/?", status(200)),
+    *(Entry("GET", NETWORK + f"/{kind}(/[^/]+)?", status(200))
+      for kind in ("networks", "subnets", "ports", "security-groups", "security-group-rules")),
+    *(Entry(method, NETWORK + f"/{kind}{item}", status(code))
+      for kind in ("security-groups", "security-group-rules")
+      for method, item, code in (("POST", "", 201), ("DELETE", "/[^/]+", 204))),
 ]
 
 

@@ -171,6 +171,7 @@ def _launch(user, experiments, image, flavour, name, key):
         if not can_read(user, experiment):
             raise PermissionDenied(f"You may not read the data of {experiment.proposal_id}.")
     purpose = purpose_of(user, experiments)
+    quota.admissible(user, flavour, image, purpose)
     with transaction.atomic():
         limits = quota.reserve(user, flavour, image, purpose)
         now = timezone.now()

@@ -8,7 +8,7 @@ word somewhere in the title, abstract or keywords: SQLite's search before FTS5) 
 
 Each database is measured in a process of its own (Django takes one default database): SQLite in
 a temporary directory, PostgreSQL in the database visa_bench_search, which it recreates and fills
-with COPY (a million experiments in a few minutes). The peer, far slower, runs the first
+by generate_series (a million experiments in a few minutes). The peer, far slower, runs the first
 --peer-queries of the queries. Writes its JSON to var/bench/ (tests.benchmarks.results).
 """
 import argparse
@@ -22,8 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-
-from psycopg.types.json import Jsonb
 
 from tests.benchmarks.databases import fresh_database
 from tests.benchmarks.results import record
@@ -64,25 +62,47 @@ def experiments(count, rng):
                "release_date": released if rng.random() < 0.5 else None}
 
 
-# Text columns the model fills with "" by default, which COPY does not know.
-BLANK = ("open_override", "licence", "override_reason")
+# PostgreSQL makes the same kind of experiments itself (generating a million rows in Python takes
+# longer than everything else): words drawn from the vocabulary with P(rank k) ~ 1/k, as choices()
+# with vocabulary()'s weights does; a lateral subquery that names the row is drawn anew for each row.
+WORDS_SQL = "string_agg((%(words)s::text[])[floor(power(%(size)s + 1, random()))::int], ' ')"
+INSERT_SQL = f"""
+INSERT INTO openaccess_experiment (proposal_id, title, abstract, facility, instrument, techniques, keywords,
+    start_date, end_date, data_path, release_date, open_override, licence, override_reason)
+SELECT 'b' || n, upper(left(t.words, 1)) || substr(t.words, 2), a.words,
+    (%(facilities)s::text[])[1 + floor(random() * %(facility_count)s)::int],
+    (%(instruments)s::text[])[1 + floor(random() * %(instrument_count)s)::int],
+    jsonb_build_array((%(techniques)s::text[])[1 + r.i], (%(techniques)s::text[])[1 + (r.i + 1 + r.j) %% %(technique_count)s]),
+    k.words, r.start, r.start + 5, '/pnfs/bench/p' || n,
+    CASE WHEN r.released THEN now() - interval '1 day' END, '', '', ''
+FROM generate_series(0, %(count)s - 1) AS n,
+    LATERAL (SELECT {WORDS_SQL} AS words FROM generate_series(1, 6) WHERE n >= 0) AS t,
+    LATERAL (SELECT {WORDS_SQL} AS words FROM generate_series(1, 40) WHERE n >= 0) AS a,
+    LATERAL (SELECT to_jsonb(array_agg((%(words)s::text[])[floor(power(%(size)s + 1, random()))::int])) AS words
+             FROM generate_series(1, 3) WHERE n >= 0) AS k,
+    LATERAL (SELECT floor(random() * %(technique_count)s)::int AS i,
+                    floor(random() * (%(technique_count)s - 1))::int AS j,
+                    date '2010-01-01' + floor(random() * 5000)::int AS start, random() < 0.5 AS released
+             WHERE n >= 0) AS r
+"""
 
 
-def copy_experiments(count, rng):
-    """PostgreSQL: COPY the rows in, then compute their search vectors in one UPDATE with the GIN
-    index dropped and made again after (a million index updates one by one take far longer)."""
+def generate_experiments(count, rng):
+    """PostgreSQL: INSERT ... SELECT from generate_series, then the search vectors in one UPDATE
+    with the GIN index dropped and made again after (a million index updates one by one take far
+    longer)."""
     from django.db import connection
 
     from openaccess.models import Experiment, refresh_search_vectors
 
+    words, _ = vocabulary(rng)
     index = "openaccess_experiment_search_vector_gin"
-    rows = experiments(count, rng)
-    first = next(rows)
-    columns = ", ".join([*first, *BLANK])
     with connection.cursor() as cursor:
-        with cursor.connection.cursor().copy(f"COPY openaccess_experiment ({columns}) FROM STDIN") as copy:
-            for row in itertools.chain([first], rows):
-                copy.write_row([Jsonb(v) if isinstance(v, list) else v for v in row.values()] + [""] * len(BLANK))
+        cursor.execute("SELECT setseed(%s)", [rng.random()])
+        cursor.execute(INSERT_SQL, {
+            "count": count, "words": words, "size": len(words), "facilities": FACILITIES,
+            "facility_count": len(FACILITIES), "instruments": INSTRUMENTS, "instrument_count": len(INSTRUMENTS),
+            "techniques": TECHNIQUES, "technique_count": len(TECHNIQUES)})
         cursor.execute(f"DROP INDEX {index}")
         refresh_search_vectors(Experiment.objects.all())
         cursor.execute(f"CREATE INDEX {index} ON openaccess_experiment USING gin (search_vector)")
@@ -105,7 +125,7 @@ def seed(count, rng):
     from openaccess.models import Experiment, ExperimentMember
 
     if connection.vendor == "postgresql":
-        copy_experiments(count, rng)
+        generate_experiments(count, rng)
     else:
         create_experiments(count, rng)
     user = get_user_model().objects.create_user("bench")

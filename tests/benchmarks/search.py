@@ -1,4 +1,4 @@
-"""Open-data search with 100 000 experiments, on SQLite (the embedded default: FTS5) and on
+"""Open-data search over many experiments (100 000 by default), on SQLite (the embedded default: FTS5) and on
 PostgreSQL (GIN-indexed search vector): p50/p95 of a two-word query with one facet, as the search
 page runs it (matches, facet counts, one page), against the same query by word matching (every
 word somewhere in the title, abstract or keywords: SQLite's search before FTS5) on the same database.

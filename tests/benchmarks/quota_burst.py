@@ -126,13 +126,21 @@ def start_visa(directory, web_processes):
     for part in ("devcloud", "stack"):
         (directory / part).mkdir(parents=True, exist_ok=True)
     cloud = start_devcloud(directory / "devcloud", max_instances=50, build_seconds=1.0)
-    stack = Stack(directory / "stack", cloud.auth_url, env=PERIODS)
-    more = [stack.start_web(f"web{n}") for n in range(2, web_processes + 1)]
+    stack, more = None, []
 
     def stop():
         end(*(process for _, process in more))
-        stack.stop()
+        if stack:
+            stack.stop()
         cloud.stop()
+
+    try:  # a loaded machine may start a process too slowly: stop those that started
+        stack = Stack(directory / "stack", cloud.auth_url, env=PERIODS)
+        for n in range(2, web_processes + 1):
+            more.append(stack.start_web(f"web{n}"))
+    except BaseException:
+        stop()
+        raise
 
     return [stack.url, *(url for url, _ in more)], [stack.web, *(process for _, process in more)], stop
 

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a lockout into its answer (visa.lockout.response)
+    "visa.onethread.OneThreadMiddleware",  # last: every middleware above runs in the request's thread
 ]
 
 ROOT_URLCONF = "visa.urls"

@@ -1,6 +1,6 @@
-"""Quotas at launch: what a user's live instances use, reserve() inside the launching transaction,
-the cloud's own room, and what a launch page offers. The limits and their wording are the quotas
-app's; counting instances is this app's, since quotas sits below it.
+"""Quotas at launch: what a user's live instances use, admissible() before and reserve() inside the
+launching transaction, the cloud's own room, and what a launch page offers. The limits and their
+wording are the quotas app's; counting instances is this app's, since quotas sits below it.
 
 Usage is not stored apart: it is the user's live instances (states.LIVE), so the Instance row a
 launch commits is the record of its usage, and the state change that ends it (DELETED, or ERROR
@@ -28,9 +28,19 @@ def usage(user, purpose) -> Usage:
     return Usage(**Instance.objects.live().filter(owner=user, purpose=purpose).aggregate(**SUMS))
 
 
+def admissible(user, flavour, image, purpose):
+    """Refuse, from what is committed and before any lock or transaction, a launch that does not
+    fit: in a burst most do, and each would otherwise wait in line for the user's lock holding a
+    database connection only to be refused. A launch that may fit asks the cloud for room here,
+    so that no lock is held across that HTTP call. reserve() decides."""
+    limits.check(user, limits.limits_for(user, purpose), usage(user, purpose), flavour, image)
+    _check_cloud(flavour)
+
+
 def reserve(user, flavour, image, purpose) -> limits.Limits:
-    """Check that `user` may launch one more instance of `flavour` and `image` for `purpose`, and
-    that the cloud has room for it; return the limits that apply (for its lifetime).
+    """Check that `user` may launch one more instance of `flavour` and `image` for `purpose`;
+    return the limits that apply (for its lifetime). Call admissible() first, outside the
+    transaction.
 
     Call it inside the transaction that creates the Instance: the lock taken here holds until
     that instance is committed, so concurrent launches cannot pass a limit together.
@@ -38,7 +48,6 @@ def reserve(user, flavour, image, purpose) -> limits.Limits:
     limits.lock(user)
     applying = limits.limits_for(user, purpose)
     limits.check(user, applying, usage(user, purpose), flavour, image)
-    _check_cloud(flavour)
     return applying
 
 

@@ -184,6 +184,7 @@ def _launch(user, experiments, image, flavour, name, key):
     check_identity(user)
     purpose = purpose_of(user, experiments)
     where = placement.choose(user, experiments, image, flavour)
+    quota.admissible(user, flavour, image, purpose)
     with transaction.atomic():
         limits = quota.reserve(user, flavour, image, purpose)
         now = timezone.now()

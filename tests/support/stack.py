@@ -89,7 +89,11 @@ class Stack:
         process = self.start(name, "-m", "uvicorn", "visa.asgi:application", "--port", str(port),
                              "--ws-per-message-deflate", "false", "--ws-max-size", "65536",
                              "--timeout-graceful-shutdown", "10", **env)
-        wait_for_port(port, process)
+        try:
+            wait_for_port(port, process)
+        except Exception:  # not left running behind the caller's back
+            end(process)
+            raise
         return f"http://127.0.0.1:{port}", process
 
     def start_worker(self, beat=True):

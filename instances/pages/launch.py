@@ -61,8 +61,7 @@ def launch(request):
 
 
 # The wizard field a refusal is about (quotas' `resource`); others are shown above the Launch button.
-REFUSED_FIELD = {"flavour": "flavour", "vcpus": "flavour", "ram_gb": "flavour", "gpus": "flavour", "image": "image",
-                 "cloud": "cloud"}
+REFUSED_FIELD = {"flavour": "flavour", "vcpus": "flavour", "ram_gb": "flavour", "gpus": "flavour", "image": "image"}
 
 
 @login_required

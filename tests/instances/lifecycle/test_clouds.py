@@ -1,10 +1,13 @@
 """Two clouds at once: the session's devcloud (the cloud of the settings) and a second devcloud
 registered as "Site B" with its password in the environment. Launches, reconciliation, deletion
 and expiry each act on the instance's own cloud; one cloud down stops nothing on the other."""
+import io
+import re
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from deploy.devcloud import catalogue
@@ -91,25 +94,31 @@ def test_a_desktop_on_each_cloud_each_server_where_it_belongs(stack, devcloud, s
     assert total(figures, "visa_cloud_calls_total", call="create_server", cloud="Site B") >= 1
 
 
-def test_one_cloud_down_stops_nothing_on_the_other(stack, devcloud, site_b, scientist):
+def test_one_cloud_down_stops_nothing_on_the_other(stack, devcloud, site_b, scientist, settings):
+    settings.OPENSTACK = {**settings.OPENSTACK, "auth_url": devcloud.auth_url}  # this process, as the stack's
     here, there = launch(scientist)["uuid"], launch(scientist, cloud="Site B")["uuid"]
     for uuid in (here, there):
         scientist.web.wait_for_state(uuid, "ACTIVE")
 
     site_b.devcloud.faults(hang=True)  # Site B accepts connections and never answers
-    eventually(lambda: state(there) == "UNKNOWN", timeout=30)
-    assert state(here) == "ACTIVE"
-    another = launch(scientist)["uuid"]  # launches go on where the cloud answers
-    scientist.web.wait_for_state(another, "ACTIVE")
-    refused = scientist.api.post("/api/instances/", {"cloud": "Site B"})
-    assert refused.status_code == 409 and refused.json()["detail"] == \
-        "The cloud Site B did not answer: try again in a few minutes."
-    assert readiness(stack.url)[0] == 200  # one cloud answers: the web processes stay in service
-    scientist.web.delete_instance(another)
-    assert another not in servers(devcloud)
-    assert state(here) == "ACTIVE"
-
-    site_b.devcloud.clear_faults()
+    try:
+        eventually(lambda: state(there) == "UNKNOWN", timeout=30)
+        assert state(here) == "ACTIVE"
+        another = launch(scientist)["uuid"]  # launches go on where the cloud answers
+        scientist.web.wait_for_state(another, "ACTIVE")
+        refused = scientist.api.post("/api/instances/", {"cloud": "Site B"})
+        assert refused.status_code == 409 and refused.json()["detail"] == \
+            "The cloud Site B did not answer: try again in a few minutes."
+        assert readiness(stack.url)[0] == 200  # one cloud answers: the web processes stay in service
+        report = io.StringIO()
+        with pytest.raises(CommandError, match=r"^Not answering: Site B\.$"):
+            call_command("check_clouds", stdout=report)
+        assert re.search(r"^RegionOne: answers; instances \d+ of 50", report.getvalue(), re.MULTILINE)
+        scientist.web.delete_instance(another)
+        assert another not in servers(devcloud)
+        assert state(here) == "ACTIVE"
+    finally:
+        site_b.devcloud.clear_faults()
     eventually(lambda: state(there) == "ACTIVE", timeout=30)  # the reconciler finds it again
     scientist.web.delete_instance(there)
     assert there not in servers(site_b.devcloud) and here in servers(devcloud)

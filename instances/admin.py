@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Q
 from django.templatetags.static import static
 from django.utils import timezone
@@ -42,6 +43,7 @@ class CloudAdmin(admin.ModelAdmin):
     list_display = ["name", "enabled", "priority", "connection_kind", "images", "sizes", "live_instances"]
     list_editable = ["enabled", "priority"]
     filter_horizontal = ["groups"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Keystone without a scheme
     fieldsets = [
         (None, {"fields": ["name", "description", "enabled", "priority", "groups"]}),
         ("How visa connects: one of the settings, a clouds.yaml entry, or a Keystone URL", {"fields": [

@@ -60,6 +60,9 @@ def with_defaults(user, wanted):
     names none, on the cloud named, else the image's, else the first the user may use; where the
     quota allows none, the first there is, so that the refusal says why."""
     where = wanted.pop("cloud", None)
+    if where and not clouds_for(user).filter(pk=where.pk).exists():
+        raise exceptions.ValidationError({"cloud": [f"You may not launch on {where.name}: GET /api/clouds/ lists "
+                                                    "the clouds you may use."]})
     named = wanted.get("image") or wanted.get("flavour")
     if where and named and named.provider_id != where.pk:
         raise exceptions.ValidationError({"cloud": [f"{named.name} is not offered on {where.name}."]})

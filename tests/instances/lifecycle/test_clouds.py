@@ -7,6 +7,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -89,6 +90,13 @@ def test_a_desktop_on_each_cloud_each_server_where_it_belongs(stack, devcloud, s
     mixed = scientist.api.post("/api/instances/", {"cloud": "Site B", "image": Image.objects.get(
         name="Ubuntu 24.04 Desktop").pk})
     assert mixed.status_code == 400 and "is not offered on Site B" in mixed.text
+    group = Group.objects.create(name="site-b-users")
+    site_b.cloud.groups.add(group)  # now only for that group
+    barred = scientist.api.post("/api/instances/", {"cloud": "Site B"})
+    assert barred.status_code == 400 and barred.json()["cloud"] == [
+        "You may not launch on Site B: GET /api/clouds/ lists the clouds you may use."]
+    assert [c["name"] for c in scientist.api.get("/api/clouds/").json()["results"]] == [default.name]
+    group.delete()
     figures = scrape(stack.url)
     assert total(figures, "visa_instances", state="ACTIVE", cloud="Site B") >= 1
     assert total(figures, "visa_cloud_calls_total", call="create_server", cloud="Site B") >= 1

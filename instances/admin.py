@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Q
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.html import format_html
@@ -18,6 +20,7 @@ from .lifecycle import expiry, services
 from .models import (
     AccessRequest,
     BlockedUser,
+    Cloud,
     DesktopSession,
     Flavour,
     Image,
@@ -33,13 +36,57 @@ from .models.placement import cloud_names
 from .sharing import links
 from .sharing.access import Refused as NoAccess
 from .sharing.access import check_data
-from .states import TRANSITIONS, IllegalTransition, State
+from .states import LIVE, TRANSITIONS, IllegalTransition, State
+
+
+@admin.register(Cloud)
+class CloudAdmin(admin.ModelAdmin):
+    """The clouds visa launches on; their secrets stay in the environment (see Cloud). Images and
+    sizes name the cloud that offers them; a cloud with instances on it cannot be deleted (disable it)."""
+    list_display = ["name", "enabled", "priority", "connection_kind", "images", "sizes", "live_instances"]
+    list_editable = ["enabled", "priority"]
+    filter_horizontal = ["groups"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Keystone without a scheme
+    fieldsets = [
+        (None, {"fields": ["name", "description", "enabled", "priority", "groups"]}),
+        ("How visa connects: one of the settings, a clouds.yaml entry, or a Keystone URL", {"fields": [
+            "from_settings", "clouds_yaml", "auth_url", "region_name", "project_name", "user_domain_name",
+            "project_domain_name", "username", "password_variable", "application_credential_id",
+            "application_credential_secret_variable"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            image_count=Count("images", filter=Q(images__enabled=True), distinct=True),
+            flavour_count=Count("flavours", filter=Q(flavours__enabled=True), distinct=True),
+            live_count=Count("instances", filter=Q(instances__state__in=LIVE), distinct=True))
+
+    @admin.display(description="connects with")
+    def connection_kind(self, cloud):
+        if cloud.from_settings:
+            return "the OPENSTACK_* settings"
+        if cloud.clouds_yaml:
+            return f"clouds.yaml: {cloud.clouds_yaml}"
+        return f"{cloud.auth_url} ({cloud.secret_variable})"
+
+    @admin.display(description="environments", ordering="image_count")
+    def images(self, cloud):
+        return cloud.image_count
+
+    @admin.display(description="sizes", ordering="flavour_count")
+    def sizes(self, cloud):
+        return cloud.flavour_count
+
+    @admin.display(description="live instances", ordering="live_count")
+    def live_instances(self, cloud):
+        return cloud.live_count
 
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ["icon_preview", "name", "cloud_id", "vnc_port", "enabled", "auto_accept_extensions"]
+    list_display = ["icon_preview", "name", "provider", "cloud_id", "vnc_port", "enabled", "auto_accept_extensions"]
     list_display_links = ["name"]
+    list_filter = ["provider", "enabled"]
 
     @admin.display(description="icon")
     def icon_preview(self, image):
@@ -49,7 +96,8 @@ class ImageAdmin(admin.ModelAdmin):
 
 @admin.register(Flavour)
 class FlavourAdmin(admin.ModelAdmin):
-    list_display = ["name", "cloud_id", "cpus", "ram_mb", "lifetime", "enabled"]
+    list_display = ["name", "provider", "cloud_id", "cpus", "ram_mb", "gpus", "lifetime", "enabled"]
+    list_filter = ["provider", "enabled"]
 
 
 class EventInline(admin.TabularInline):
@@ -139,13 +187,13 @@ class InstanceAdmin(ButtonsMixin, admin.ModelAdmin):
     there is no Add here; owner, environment, size and data stay as launched: the owner and their
     USER members attach and detach data on the instance page or the API (`services.attach`, which
     asks `openaccess.policy` for the owner and everyone the desktop is shared with)."""
-    list_display = ["name", "uuid", "owner", "state", "flavour", "image", "created_at", "expires_at",
+    list_display = ["name", "uuid", "owner", "state", "cloud", "flavour", "image", "created_at", "expires_at",
                     "last_activity_at"]
-    list_filter = ["state", ExpiresSoon, "image", "flavour"]
+    list_filter = ["state", ExpiresSoon, "cloud", "image", "flavour"]
     search_fields = ["name", "uuid", "owner__username", "server_id"]
-    readonly_fields = ["uuid", "owner", "image", "flavour", "experiments", "state", "state_reason", "server_id",
-                       "address", "activated_at", "state_changed_at", "last_activity_at", "lifetime_warned_at",
-                       "inactivity_warned_at", "networks", "security_groups", "placement_reasons"]
+    readonly_fields = ["uuid", "owner", "cloud", "image", "flavour", "experiments", "state", "state_reason",
+                       "server_id", "address", "activated_at", "state_changed_at", "last_activity_at",
+                       "lifetime_warned_at", "inactivity_warned_at", "networks", "security_groups", "placement_reasons"]
     inlines = [EventInline, MemberInline, BlockedInline]
     actions = [_lifecycle_action(name, getattr(services, name)) for name in LIFECYCLE]
     buttons = (Button("start", "Start"), Button("stop", "Stop"), Button("reboot", "Reboot"),
@@ -262,15 +310,21 @@ class PlacementRuleForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         networks, groups = (cloud_names(cleaned.get(field) or "") for field in ("networks", "security_groups"))
-        if networks or groups:
+        if not (networks or groups):
+            return cleaned
+        unanswered, lacking = [], []
+        for where in cleaned.get("clouds") or Cloud.objects.filter(enabled=True):
             try:
-                missing = driver.unknown_names(driver.connect(timeout=5), networks, groups)
+                missing = driver.unknown_names(driver.connect(where, timeout=5), networks, groups)
             except driver.ERRORS as error:
-                self.unchecked = f"The cloud did not answer ({error}), so the names were not checked."
+                unanswered.append(f"{where.name} ({error})")
             else:
-                if missing:
-                    raise forms.ValidationError(f"The cloud has no {' and no '.join(missing)}. Check the names "
-                                                "(the cloud's, case-sensitive), or create them in the cloud first.")
+                lacking += [f"{where.name} has no {' and no '.join(missing)}"] if missing else []
+        if lacking:
+            raise forms.ValidationError(f"{'; '.join(lacking)}. Check the names (the cloud's, case-sensitive), "
+                                        "create them in the cloud first, or choose the clouds the rule is for.")
+        if unanswered:
+            self.unchecked = f"Not every cloud answered ({', '.join(unanswered)}): the names were not checked there."
         return cleaned
 
 
@@ -283,7 +337,8 @@ class PlacementRuleAdmin(admin.ModelAdmin):
     search_fields = ["name", "networks", "security_groups", "facility", "instrument"]
     fieldsets = [
         (None, {"fields": ["name", "priority", "enabled", "last"]}),
-        ("When the launch has", {"fields": ["groups", "role", "facility", "instrument", "data", "images", "flavours"],
+        ("When the launch has", {"fields": ["groups", "role", "facility", "instrument", "data", "images", "flavours",
+                                            "clouds"],
                                  "description": "Every condition set must hold; an empty one holds for any launch."}),
         ("The VM gets", {"fields": ["networks", "security_groups"],
                          "description": "Added to what earlier matching rules chose; empty: nothing added."}),

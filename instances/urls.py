@@ -13,6 +13,7 @@ router.register("api/instances/<uuid:uuid>/share-tokens", api.ShareTokenViewSet,
 router.register("api/instances/<uuid:uuid>/experiments", data.AttachedDataViewSet, basename="api-attached")
 router.register("api/instances/<uuid:uuid>/members", people.MemberViewSet, basename="api-member")
 router.register("api/instances/<uuid:uuid>/sessions", people.SessionViewSet, basename="api-session")
+router.register("api/clouds", api.CloudViewSet, basename="api-cloud")
 router.register("api/images", api.ImageViewSet, basename="api-image")
 router.register("api/flavours", api.FlavourViewSet, basename="api-flavour")
 

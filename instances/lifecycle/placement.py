@@ -1,6 +1,6 @@
 """Which networks and security groups a new VM gets: the operators' PlacementRules (Django admin)
 applied to what is known at launch: the owner's groups and role, the attached experiments'
-facility, instrument and openness, the environment and the size.
+facility, instrument and openness, the environment, the size and the cloud.
 
 Rules are taken by priority, lowest first (then by name). Every enabled rule whose conditions all
 hold adds its networks and security groups, each name once, in the order met; a matching rule
@@ -66,7 +66,9 @@ def _why(rule, launch, links):
             return None
         met.append({"open": "the data is all open", "closed": "some data is not open",
                     "none": "no data is attached"}[rule.data])
-    for chosen, linked, what in ((image, "images", "environment"), (flavour, "flavours", "size")):
+    where = image.provider if image is not None else None
+    for chosen, linked, what in ((image, "images", "environment"), (flavour, "flavours", "size"),
+                                 (where, "clouds", "cloud")):
         allowed = links[linked].get(rule.pk)
         if allowed:
             if chosen is None or chosen.pk not in allowed:
@@ -76,9 +78,9 @@ def _why(rule, launch, links):
 
 
 def choose(owner, experiments, image, flavour):
-    """The Placement of a launch with these choices (five queries, whatever the number of rules)."""
+    """The Placement of a launch with these choices (six queries, whatever the number of rules)."""
     placement = Placement()
-    links = {name: _links(name) for name in ("groups", "images", "flavours")}
+    links = {name: _links(name) for name in ("groups", "images", "flavours", "clouds")}
     launch = (owner, experiments, image, flavour, dict(owner.groups.values_list("pk", "name")))
     for rule in PlacementRule.objects.filter(enabled=True):
         met = _why(rule, launch, links)

@@ -189,7 +189,7 @@ def _launch(user, experiments, image, flavour, name, key):
         limits = quota.reserve(user, flavour, image, purpose)
         now = timezone.now()
         instance = Instance.objects.create(
-            owner=user, image=image, flavour=flavour, purpose=purpose,
+            owner=user, image=image, flavour=flavour, cloud_id=image.provider_id, purpose=purpose,
             name=name or (experiments[0].title[:100] if experiments else image.name),
             # the shorter of the quota's and the flavour's lifetimes
             state_changed_at=now, expires_at=now + min(limits.lifetime, lifetime_of(flavour)), last_activity_at=now,

@@ -41,7 +41,7 @@ def advance(instance, act=False):
         word = instance.state.lower()
         _fail(instance, f"The cloud did not finish ({word}) within {settings.VISA_BUILD_TIMEOUT} s.")
         return None
-    conn = cloud.connect()
+    conn = cloud.connect(instance.cloud)  # the cloud it was launched on
     if instance.state in (State.PENDING, State.BUILDING):
         return _build(conn, instance)
     if instance.state == State.DELETING:

@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from .cloud import Cloud
 from .instance import Flavour, Image
 
 
@@ -49,6 +50,9 @@ class PlacementRule(models.Model):
     data = models.CharField(max_length=8, choices=Data.choices, default=Data.ANY, blank=True)
     images = models.ManyToManyField(Image, blank=True, related_name="+", help_text="None chosen: any environment")
     flavours = models.ManyToManyField(Flavour, blank=True, related_name="+", help_text="None chosen: any size")
+    clouds = models.ManyToManyField(Cloud, blank=True, related_name="+",
+                                    help_text="The launch is on one of these clouds; none chosen: any cloud "
+                                              "(each must have the networks and security groups named)")
     # what it chooses
     networks = models.CharField(max_length=500, blank=True, validators=[_no_blank_names],
                                 help_text="Network names, comma-separated; visa reaches the desktop on the first "

@@ -263,6 +263,10 @@ VISA_DATA_MOUNT_ROOT = env.absolute_path("VISA_DATA_MOUNT_ROOT", "/data")
 # should have mounted (data attached to a running desktop appears within that time).
 VISA_AGENT_URL = env.url("VISA_AGENT_URL", VISA_SITE_URL)
 VISA_AGENT_POLL_SECONDS = env.seconds("VISA_AGENT_POLL_SECONDS", 5)
+# The Files panel and API (instances/files/): the port of each VM's file API, served by its mount
+# agent to visa alone, and the largest file one upload may bring, in megabytes.
+VISA_FILES_PORT = env.integer("VISA_FILES_PORT", 8091, minimum=1)
+VISA_FILES_UPLOAD_LIMIT_MB = env.integer("VISA_FILES_UPLOAD_LIMIT_MB", 10240, minimum=1)
 
 # Monitoring (visa/monitoring.py). /metrics answers a request with this bearer token or from one of
 # these addresses or networks, and nobody else (neither set: nobody).

@@ -168,6 +168,7 @@ def receive(roots, parts, offset, size, body, length):
             if offset == 0 and os.geteuid() == 0:  # the agent is root: the file is the desktop user's
                 owner = os.stat(home)
                 os.fchown(descriptor, owner.st_uid, owner.st_gid)
+            file.seek(offset)
             left = length
             while left:
                 data = body.read(min(BLOCK, left))

@@ -55,7 +55,10 @@ def where(roots, parts):
 
 def open_folder(base, parts):
     """A descriptor of the folder base/parts, each part opened below the last without following links."""
-    descriptor = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        descriptor = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        raise Refused(404, "This folder is not there (a mount may have gone).") from None
     try:
         for number, part in enumerate(parts):
             below = _open_below(descriptor, part, os.O_RDONLY | os.O_DIRECTORY, parts[:number + 1])
@@ -107,7 +110,7 @@ def open_for_download(roots, parts):
         raise Refused(400, "Download a file or folder in home/ or in one experiment's data.")
     base, below, _ = where(roots, parts)
     if not below:
-        return os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+        return open_folder(base, [])
     folder = open_folder(base, below[:-1])
     try:
         return _open_below(folder, below[-1], os.O_RDONLY, parts)

@@ -8,7 +8,7 @@ if (dialog) {
   const $ = (id) => document.getElementById(id);
   const api = dialog.dataset.api;
   const csrf = dialog.querySelector("[name=csrfmiddlewaretoken]").value;
-  const dates = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+  const dates = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
   let listing = { path: "", writable: false };
 
   const note = (text) => { $("files-note").textContent = text; };

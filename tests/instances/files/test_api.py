@@ -3,12 +3,14 @@ upload in pieces, find the file on the desktop's disk (devcloud's folder for the
 listing, download it back byte for byte and its folder as a zip; who may, and every refusal."""
 import io
 import os
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 
+from instances.cloud import vmsecrets
 from instances.models import Instance, Role
 from tests.support.apiclient import ApiClient
 from tests.support.factories import make_user
@@ -128,3 +130,18 @@ def test_guests_reach_only_data_they_may_read_and_strangers_nothing(running):
     stranger = ApiClient(script.base_url, make_user()).get(files, params={"path": "home"})
     assert stranger.status_code == 404
     assert stranger.json()["detail"] == "There is no desktop here whose files you may reach."
+
+
+def test_the_file_token_rotates_with_the_vms_other_secrets(running):
+    instance, script, _ = running
+    files = f"/api/instances/{instance.uuid}/files/"
+    assert script.get(files, params={"path": "home"}).status_code == 200
+    assert vmsecrets.rotate(Instance.objects.filter(pk=instance.pk)) == 1
+    deadline = time.monotonic() + 20
+    while Instance.objects.get(pk=instance.pk).agent_generation == 0:  # the VM's agent takes it within seconds
+        assert time.monotonic() < deadline, "the VM did not take its new secrets"
+        time.sleep(0.2)
+    answer = script.get(files, params={"path": "home"})
+    if answer.status_code == 503:  # the moment the VM changed over: the panel tries again by itself
+        answer = script.get(files, params={"path": "home"})
+    assert answer.status_code == 200, answer.text

@@ -122,7 +122,7 @@ async def relay(client, answer, still_allowed):
     loop = asyncio.get_running_loop()
     checked = loop.time()
     try:
-        async for block in answer.aiter_raw(BLOCK):
+        async for block in answer.aiter_raw():  # as the socket gives them: no copying into bigger blocks
             yield block
             if loop.time() - checked > RECHECK_SECONDS:
                 if not await sync_to_async(still_allowed)():

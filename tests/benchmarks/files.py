@@ -105,10 +105,11 @@ def main():
     args = parser.parse_args()
 
     user = WebUser(args.url, args.user, args.password)
-    uuid, _ = user.launch_from_doi()
+    running = user.get("/api/instances/", params={"state": "ACTIVE"}).json()["results"]
+    uuid = running[0]["uuid"] if running else user.launch_from_doi()[0]
     user.wait_for_state(uuid, "ACTIVE")
     api = f"{args.url}/api/instances/{uuid}/files/"
-    piece = user.get(api, params={"path": "home"}).json()["piece"]
+    piece = user.http.get(api, params={"path": "home"}).json()["piece"]
     block = os.urandom(piece)
     vm, token, home = vm_of(args.devcloud, uuid)
     process = web_process(args.url)

@@ -71,6 +71,15 @@ def test_a_guest_sees_only_the_data_and_cannot_upload(signed_in, owner, launch, 
     assert Path(download.value.path()).read_bytes() == b"frames"
     expect(dialog.locator("#files-upload")).to_be_hidden()
 
+    # on a phone, Files is under Menu, and the panel fits without sideways scrolling
+    dialog.get_by_role("button", name="Close").click()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("button", name="Menu").click()
+    dialog = open_files(page)
+    expect(dialog.get_by_role("link", name="run-0001.h5", exact=True)).to_be_visible()
+    assert page.evaluate("() => { const a = document.querySelector('#files-dialog article');"
+                         " return a.scrollWidth <= a.clientWidth && document.documentElement.scrollWidth <= 390; }")
+
 
 def test_a_stranger_has_no_files_panel(signed_in, owner, launch):
     uuid = launch(owner)

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import requests
 from django.contrib.auth.models import User
 
 from instances.cloud import vmsecrets
@@ -145,3 +146,27 @@ def test_the_file_token_rotates_with_the_vms_other_secrets(running):
     if answer.status_code == 503:  # the moment the VM changed over: the panel tries again by itself
         answer = script.get(files, params={"path": "home"})
     assert answer.status_code == 200, answer.text
+
+
+def test_a_download_stops_when_the_reader_loses_access(running, devcloud):
+    instance, script, _ = running
+    (experiment,) = instance.experiments.all()
+    data = Path(devcloud.options["dcache_root"]) / experiment.data_path.lstrip("/")
+    data.mkdir(parents=True, exist_ok=True)
+    size = 512 << 20
+    with open(data / "big.h5", "wb") as file:
+        file.truncate(size)  # sparse: quick to make, long to send
+    guest = make_user()
+    membership = instance.members.create(user=guest, role=Role.GUEST)
+    theirs = ApiClient(script.base_url, guest)
+    received = 0
+    with pytest.raises(requests.exceptions.RequestException):  # cut off: fewer bytes than announced
+        with theirs.get(f"/api/instances/{instance.uuid}/files/download",
+                        params={"path": f"data/{experiment.proposal_id}/big.h5"}, stream=True) as answer:
+            assert answer.status_code == 200 and int(answer.headers["Content-Length"]) == size
+            for chunk in answer.iter_content(1 << 20):
+                received += len(chunk)
+                if membership.pk and received >= 1 << 20:
+                    membership.delete()
+                    time.sleep(1.5)
+    assert received < size

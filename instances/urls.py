@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .api import data, people
+from .api import data, files, people
 from .api import views as api
 from .cloud import agent
 from .pages import doi, home, instance, launch, sharing, support
@@ -38,6 +38,9 @@ urlpatterns = [
     path("instances/<uuid:uuid>/detach", instance.detach, name="instance-detach"),
     path("api/agent/mounts", agent.mounts, name="agent-mounts"),
     path("api/quota/", api.MyQuota.as_view(), name="api-quota"),
+    path("api/instances/<uuid:uuid>/files/", files.FileList.as_view(), name="api-files"),
+    path("api/instances/<uuid:uuid>/files/download", files.FileDownload.as_view(), name="api-files-download"),
+    path("api/instances/<uuid:uuid>/files/upload", files.FileUpload.as_view(), name="api-files-upload"),
     path("instances/<uuid:uuid>/sharing", sharing.overview, name="sharing"),
     path("instances/<uuid:uuid>/links", sharing.create_link, name="link-create"),
     path("instances/<uuid:uuid>/links/<int:pk>/revoke", sharing.revoke_link, name="link-revoke"),

@@ -8,18 +8,27 @@ unmounts what is gone, such as data attached to a running desktop or data the ow
 longer read. When visa cannot be reached or refuses, it keeps what is mounted. When visa rotates
 the VM's secrets, the answer carries a new VNC password and a new token: the agent writes both,
 then asks again with the new token, which tells visa they were taken.
+It also serves the VM's file API (file_api.py, installed beside it) to visa, with the file token
+from its settings, over the desktop user's home folder and the data it mounted.
 Standard library only: it runs on the image's python3, which cloud-init itself needs.
 """
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-CONFIG_PATH = "/etc/visa/agent.json"  # url, token, root (of the mount points), interval (seconds)
+if __package__:  # imported in visa or devcloud
+    from . import file_api
+else:  # run as a program in the VM, where cloud-init put file_api.py on its PYTHONPATH
+    import file_api
+
+# url, token, root (of the mount points), interval (seconds); files_token, files_port and home for the file API
+CONFIG_PATH = "/etc/visa/agent.json"
 # The image's VNC service reads the password from this file's first line; after a rotation it must
 # take the new one (a systemd path unit on the file, or a server that reads it at each login).
 VNC_PASSWORD_PATH = "/etc/visa/vnc-password"
@@ -101,6 +110,7 @@ def take_secrets(config, rotation):
     """Write the rotated VNC password, then the new token; the config is the agent's own from now on."""
     write_secret(VNC_PASSWORD_PATH, rotation["vnc_password"])
     config["token"] = rotation["token"]
+    config["files_token"] = rotation["files_token"]  # the file server reads it from `config` at each request
     write_secret(CONFIG_PATH, json.dumps(config))
 
 
@@ -108,9 +118,19 @@ def _rclone_config(point):
     return os.path.join(RCLONE_CONFIGS, os.path.basename(point) + ".conf")
 
 
+def serve_files(config):
+    """The file API on the VM's network, in a thread of its own, over the home folder and the mounts."""
+    def roots():
+        return {"home": config["home"], "data": {os.path.basename(point): point for point in mounted(config["root"])}}
+
+    server = file_api.FileServer(("", config["files_port"]), lambda: config["files_token"], roots)
+    threading.Thread(target=server.serve_forever, name="file API", daemon=True).start()
+
+
 def main():
     with open(CONFIG_PATH) as file:
         config = json.load(file)
+    serve_files(config)
     etag, applied = None, set()
     while True:
         try:

@@ -274,6 +274,10 @@ VISA_REQUIRE_FACILITY_IDENTITY = env.flag("VISA_REQUIRE_FACILITY_IDENTITY", Fals
 # The facility's home directories: when set, a VM mounts <server>:<home> at <home> over NFS.
 VISA_HOME_NFS_SERVER = os.environ.get("VISA_HOME_NFS_SERVER", "")
 VISA_HOME_NFS_OPTIONS = os.environ.get("VISA_HOME_NFS_OPTIONS", "rw,nfsvers=4.1,nosuid,nodev,_netdev")
+# The Files panel and API (instances/files/): the port of each VM's file API, served by its mount
+# agent to visa alone, and the largest file one upload may bring, in megabytes.
+VISA_FILES_PORT = env.integer("VISA_FILES_PORT", 8091, minimum=1)
+VISA_FILES_UPLOAD_LIMIT_MB = env.integer("VISA_FILES_UPLOAD_LIMIT_MB", 10240, minimum=1)
 
 # Monitoring (visa/monitoring.py). /metrics answers a request with this bearer token or from one of
 # these addresses or networks, and nobody else (neither set: nobody).

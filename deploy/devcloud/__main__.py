@@ -26,6 +26,7 @@ def options(argv):
     option("state", "var/devcloud.json", "JSON file keeping the servers across restarts")
     option("dcache-root", "var/dcache", "local folder standing in for dCache's data")
     option("vnc-port", "5900", "port of every server's VNC desktop (each server has its own address)", type=int)
+    option("files-port", "8091", "port of every server's file API (visa's VISA_FILES_PORT)", type=int)
     option("build-seconds", "1.0", "how long a server boots", type=float)
     option("max-instances", "10", "the project's instance quota (cores and RAM follow)", type=int)
     option("username", "visa", "the one user")
@@ -50,7 +51,8 @@ def main(argv=None):
     else:
         desktops = BuiltinDesktops()
     door = dcache.Door(args.dcache_root, args.username, args.password)
-    cloud = Cloud(args.state, desktops, door, args.vnc_port, args.build_seconds, catalogue.quota(args.max_instances))
+    cloud = Cloud(args.state, desktops, door, args.vnc_port, args.build_seconds, catalogue.quota(args.max_instances),
+                  args.files_port)
     try:
         serve(args, cloud)
     except KeyboardInterrupt:

@@ -9,12 +9,15 @@ import logging
 import os
 import random
 import secrets
+import shutil
 import threading
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+
+from protocols.file_api import FileServer
 
 from . import catalogue, userdata
 from .agent import MountAgent
@@ -69,18 +72,22 @@ class Server:
 
 
 class Cloud:
-    def __init__(self, state_path, desktops, door, vnc_port, build_seconds, quota=catalogue.QUOTA):
+    def __init__(self, state_path, desktops, door, vnc_port, build_seconds, quota=catalogue.QUOTA, files_port=8091):
         """`desktops` starts a server's VNC desktop: builtin or Xvnc; `door` stands in for dCache."""
         self.desktops = desktops
         self.door = door
         self.vnc_port = vnc_port
+        self.files_port = files_port
         self._state_path = Path(state_path)
+        # Each server's home folder, which its file API serves with the data it mounted (its disk).
+        self.homes = self._state_path.with_name(self._state_path.stem + "-homes")
         self.build_seconds = build_seconds
         self.quota = quota
         self._lock = threading.RLock()
         self._running = {}  # server id -> its desktop, for servers that are powered on
         self._agents = {}  # server id -> its mount agent, for powered-on servers whose user data has one
         self._mounts = {}  # server id -> what a powered-on server has mounted: (path, point, read-only?)
+        self._files = {}  # server id -> [its file API, its file token], for powered-on servers given one
         self._timers = {}  # server id -> the timer that finishes its boot
         self._closed = False
         state = json.loads(self._state_path.read_text()) if self._state_path.exists() else {}
@@ -152,6 +159,10 @@ class Cloud:
             self._power_off(self._find(server_id))
             del self._servers[server_id]
             self._save()
+        shutil.rmtree(self.home(server_id), ignore_errors=True)
+
+    def home(self, server_id):
+        return self.homes / server_id
 
     def start(self, server_id):
         with self._lock:
@@ -190,6 +201,8 @@ class Cloud:
                 timer.cancel()
             for agent in self._agents.values():
                 agent.stop()
+            for file_api, _ in self._files.values():
+                file_api.shutdown()
             for desktop in self._running.values():
                 desktop.close()
             self._running.clear()
@@ -241,6 +254,8 @@ class Cloud:
         if config:
             self._agents[server.id] = MountAgent(server.name, config, partial(self._remount, server.id),
                                                  partial(self._take_secrets, server.id))
+        if config and "files_token" in config:
+            self._serve_files(server, config["files_token"])
         server.launched_at = server.launched_at or now()
         self._set_status(server, ACTIVE)
 
@@ -262,14 +277,40 @@ class Cloud:
             server = self._servers[server_id]
             server.written[userdata.VNC_PASSWORD_PATH] = rotation["vnc_password"]
             server.written[userdata.AGENT_CONFIG_PATH] = json.dumps(config)
+            if server_id in self._files:
+                self._files[server_id][1] = rotation["files_token"]
             self._running[server_id].set_password(rotation["vnc_password"])
             self._save()
             log.info("server %s took new secrets", server_id)
+
+    def _serve_files(self, server, token):
+        """The file API a VM's agent serves (protocols/file_api.py), on the server's address: its
+        home folder, and for each mount the door's folder standing in for that data."""
+        home = self.home(server.id)
+        home.mkdir(parents=True, exist_ok=True)
+        entry = [None, token]
+
+        def roots():
+            data = {os.path.basename(point): str(self.door.root / path.lstrip("/"))
+                    for path, point, _ in self._mounts.get(server.id, [])}
+            return {"home": str(home), "data": data}
+
+        try:
+            entry[0] = FileServer((server.address, self.files_port), lambda: entry[1], roots)
+        except OSError as error:
+            log.warning("server %s: no file API: %s", server.id, error)
+            return
+        threading.Thread(target=entry[0].serve_forever, args=(0.1,), name=f"files {server.name}", daemon=True).start()
+        self._files[server.id] = entry
 
     def _power_off(self, server):
         agent = self._agents.pop(server.id, None)
         if agent:
             agent.stop()
+        file_api = self._files.pop(server.id, [None])[0]
+        if file_api:
+            file_api.shutdown()
+            file_api.server_close()
         self._mounts.pop(server.id, None)
         desktop = self._running.pop(server.id, None)
         if desktop:

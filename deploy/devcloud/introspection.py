@@ -31,6 +31,7 @@ def servers(request):
                     "account": userdata.account(server.user_data),
                     "networks": server.networks,
                     "security_groups": server.security_groups,
+                    "home": str(cloud.home(server.id)),  # the folder its file API serves as home/
                     # What it has mounted now: from the user data at boot, then as its mount agent says.
                     "mounts": [{"path": path, "point": point, "read_only": read_only}
                                for path, point, read_only in cloud.mounts(server.id)],
@@ -48,4 +49,5 @@ def servers(request):
 def config(request):
     """How this devcloud was started: what a benchmark subtracts or a test relies on."""
     cloud = request.app.cloud
-    return Reply(200, {"build_seconds": cloud.build_seconds, "vnc_port": cloud.vnc_port, "quota": cloud.quota})
+    return Reply(200, {"build_seconds": cloud.build_seconds, "vnc_port": cloud.vnc_port,
+                       "files_port": cloud.files_port, "quota": cloud.quota})

@@ -1,6 +1,6 @@
 """cloud-init user data for an instance: its data mounts (read-only), the mount agent that keeps
-them current while it runs, the owner's account (their facility identity when known) and the VNC
-secret."""
+them current while it runs (and serves the VM's file API), the owner's account (their facility
+identity when known) and the VNC secret."""
 import configparser
 import io
 import json
@@ -21,13 +21,15 @@ RCLONE_CONFIG_PATH = "/etc/visa/rclone.conf"
 # a facility identity uid, gid, group, groups, home).
 ACCOUNT_PATH = "/etc/visa/account.json"
 AGENT_PATH = "/usr/local/sbin/visa-agent"
+FILE_API_DIR = "/usr/local/lib/visa"  # the agent imports file_api.py from here (PYTHONPATH in its unit)
 AGENT_UNIT_PATH = "/etc/systemd/system/visa-agent.service"
 AGENT_UNIT = f"""[Unit]
-Description=visa mount agent: mounts the data attached to this desktop
+Description=visa mount agent: mounts the data attached to this desktop, serves its files to visa
 Wants=network-online.target
 After=network-online.target
 
 [Service]
+Environment=PYTHONPATH={FILE_API_DIR}
 ExecStart=/usr/bin/python3 {AGENT_PATH}
 Restart=always
 RestartSec=10
@@ -68,10 +70,15 @@ def _agent(instance):
         "token": vmsecrets.token_of(instance),
         "root": settings.VISA_DATA_MOUNT_ROOT,
         "interval": settings.VISA_AGENT_POLL_SECONDS,
+        "files_token": vmsecrets.files_token_of(instance),
+        "files_port": settings.VISA_FILES_PORT,
+        "home": f"/home/{instance.owner.username}",  # cloud-init's default for the user it makes
     }
+    code = Path(protocols.__file__).parent
     return {
         "write_files": [_file(AGENT_CONFIG_PATH, json.dumps(config)),
-                        _file(AGENT_PATH, (Path(protocols.__file__).parent / "mount_agent.py").read_text(), "0755"),
+                        _file(AGENT_PATH, (code / "mount_agent.py").read_text(), "0755"),
+                        _file(f"{FILE_API_DIR}/file_api.py", (code / "file_api.py").read_text(), "0644"),
                         _file(AGENT_UNIT_PATH, AGENT_UNIT, "0644")],
         "runcmd": [["systemctl", "enable", "--now", "visa-agent.service"]],
     }

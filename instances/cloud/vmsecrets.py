@@ -1,4 +1,4 @@
-"""The secrets a VM holds: its VNC secret and its mount agent's token, and their rotation.
+"""The secrets a VM holds: its VNC secret, its mount agent's token and its file token, and their rotation.
 
 An agent token is the instance's UUID and an HMAC of it and the token's generation under the
 service's SECRET_KEY, so nothing secret is stored and every web process can check it. It is
@@ -23,13 +23,28 @@ from instances.models import Instance, new_vnc_secret
 from instances.states import LIVE
 
 SALT = "instances.agent.token"
+# The file token opens the VM's file API (protocols/file_api.py) to visa: made and rotated like the
+# agent token, but another secret, so the VM's address answering visa never learns the agent token.
+FILES_SALT = "instances.files.token"
 
 
-def token_of(instance, generation=None, key=None):
+def token_of(instance, generation=None, key=None, salt=SALT):
     """The agent token of `instance` (its current generation unless told), under `key` or SECRET_KEY."""
     generation = instance.agent_generation if generation is None else generation
-    digest = salted_hmac(SALT, f"{instance.uuid}:{generation}", secret=key, algorithm="sha256").hexdigest()
+    digest = salted_hmac(salt, f"{instance.uuid}:{generation}", secret=key, algorithm="sha256").hexdigest()
     return f"{instance.uuid}.{digest}"
+
+
+def files_token_of(instance, generation=None):
+    return token_of(instance, generation, salt=FILES_SALT)
+
+
+def files_tokens(instance):
+    """The file tokens the VM may hold, most likely first: its generation's under each service key,
+    then the next generation's while a rotation waits (the VM may have taken it already)."""
+    generations = [instance.agent_generation] + ([instance.agent_generation + 1] if instance.vnc_secret_next else [])
+    return [token_of(instance, generation, key, FILES_SALT)
+            for generation in generations for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
 
 
 def instance_of(token):
@@ -52,10 +67,13 @@ def instance_of(token):
 
 
 def rotation_for(instance):
-    """What the agent of `instance` is to take: {"token", "vnc_password"}, or None when nothing waits."""
+    """What the agent of `instance` is to take: {"token", "files_token", "vnc_password"}, or None when
+    nothing waits."""
     if not instance.vnc_secret_next:
         return None
-    return {"token": token_of(instance, instance.agent_generation + 1), "vnc_password": instance.vnc_secret_next}
+    return {"token": token_of(instance, instance.agent_generation + 1),
+            "files_token": files_token_of(instance, instance.agent_generation + 1),
+            "vnc_password": instance.vnc_secret_next}
 
 
 def rotated(instance):

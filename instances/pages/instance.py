@@ -15,6 +15,7 @@ from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_POST
 
 from instances.cloud.mounts import mount_point, mounted_experiments
+from instances.files.access import may_use as may_use_files
 from instances.lifecycle import expiry, services
 from instances.models import Instance, Role, ShareToken, Thumbnail
 from instances.sharing import access, sessions
@@ -150,6 +151,7 @@ def detail(request, uuid):
         "mounts": mounts, "unreadable_mounts": unreadable,
         "changes_data": role in (Role.OWNER, Role.USER) and instance.state in DATA_CHANGEABLE,
         "all_actions": ACTIONS,
+        "files": may_use_files(request.user, instance),
         "extension_form": ExtensionForm(),
         "inactivity_days": f"{settings.VISA_INACTIVITY_HOURS / 24:g}",
         # the share dialog's choices: view-only first, the safer default

@@ -9,7 +9,7 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from instances.cloud import cloudinit, mounts, vmsecrets
-from instances.cloud.vmsecrets import token_of
+from instances.cloud.vmsecrets import files_token_of, token_of
 from instances.models import Instance
 from instances.states import State
 from openaccess.models import ExperimentMember
@@ -36,7 +36,10 @@ def test_the_user_data_installs_the_agent_with_this_instance_token_alone(db, set
 
     config = json.loads(written[cloudinit.AGENT_CONFIG_PATH]["content"])
     assert config == {"url": "https://visa.example.org/api/agent/mounts", "token": token_of(instance),
-                      "root": "/data", "interval": settings.VISA_AGENT_POLL_SECONDS}
+                      "root": "/data", "interval": settings.VISA_AGENT_POLL_SECONDS,
+                      "files_token": files_token_of(instance), "files_port": 8091, "home": f"/home/{owner.username}"}
+    assert config["files_token"] != config["token"]  # the file API's address never learns the agent token
+    assert "def receive(" in written[f"{cloudinit.FILE_API_DIR}/file_api.py"]["content"]
     assert written[cloudinit.AGENT_CONFIG_PATH]["permissions"] == "0600"
     assert "def apply(mounts, root):" in written[cloudinit.AGENT_PATH]["content"]
     assert "ExecStart=/usr/bin/python3 /usr/local/sbin/visa-agent" in written[cloudinit.AGENT_UNIT_PATH]["content"]
@@ -145,6 +148,7 @@ def test_a_rotation_is_answered_with_current_token_and_taken_with_the_new(db, cl
     rotation = answer["rotate"]
     assert rotation["vnc_password"] == instance.vnc_secret_next and len(answer["mounts"]) == 1
     assert rotation["token"] == token_of(instance, instance.agent_generation + 1) != old_token
+    assert rotation["files_token"] == files_token_of(instance, instance.agent_generation + 1) != files_token_of(instance)
     assert "rotate" in ask(client, token=old_token).json()  # asked again until taken
 
     taken = ask(client, token=rotation["token"])

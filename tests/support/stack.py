@@ -12,6 +12,10 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS_TOKEN = "metrics-token-for-tests"
+# The ASGI server's options as `make run` and deploy/ give them (tests/test_deploy.py holds them to
+# it): uvloop and httptools, no permessage-deflate, no incoming frame over 64 kB, a bounded stop.
+UVICORN_OPTIONS = ["--loop", "uvloop", "--http", "httptools", "--ws-per-message-deflate", "false",
+                   "--ws-max-size", "65536", "--timeout-graceful-shutdown", "10"]
 
 
 def free_port():
@@ -86,9 +90,7 @@ class Stack:
     def start_web(self, name="web", port=None, **env):
         """An ASGI server on the stack's database and Redis (a test may start another); its URL and process."""
         port = port or free_port()
-        process = self.start(name, "-m", "uvicorn", "visa.asgi:application", "--port", str(port),
-                             "--ws-per-message-deflate", "false", "--ws-max-size", "65536",
-                             "--timeout-graceful-shutdown", "10", **env)
+        process = self.start(name, "-m", "uvicorn", "visa.asgi:application", "--port", str(port), *UVICORN_OPTIONS, **env)
         wait_for_port(port, process)
         return f"http://127.0.0.1:{port}", process
 

@@ -26,6 +26,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--uvicorn-args", default=" ".join(UVICORN_OPTIONS),
+                        help="uvicorn options for visa's processes (default: as `make run` and deploy/ start them)")
     args = parser.parse_args()
     # Each stream holds a socket here, two in a relay and one in the VNC source: the processes
     # started below inherit the raised limit.
@@ -33,7 +35,7 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     assert hard > 2 * args.streams + 1000, f"RLIMIT_NOFILE {hard} is too low for {args.streams} streams"
     with tempfile.TemporaryDirectory() as directory:
-        paths = Paths(directory, UVICORN_OPTIONS, visas=2)
+        paths = Paths(directory, args.uvicorn_args.split(), visas=2)
         try:
             visa = [{**path, "process": psutil.Process(process.pid)} for path, process in paths.visas]
             results = {"visa proxy, 2 processes": asyncio.run(streams(visa, args.streams, args.seconds)),
@@ -45,7 +47,7 @@ def main():
     for name, s in results.items():
         print(f"{name:<24} {s['streams']:>7} {s['cpu_percent']:>6.1f} {s['cpu_percent_per_stream']:>17.4f} "
               f"{s['memory_mb']:>10.0f} {s['memory_kb_per_stream']:>14.0f} {s['mb_per_s_total']:>6.1f} {s['goal_mb_per_s']:>11.1f}")
-    record("streams", {"paths": results, "uvicorn_args": " ".join(UVICORN_OPTIONS)})
+    record("streams", {"paths": results, "uvicorn_args": args.uvicorn_args})
 
 
 if __name__ == "__main__":

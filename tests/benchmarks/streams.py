@@ -1,6 +1,6 @@
 """Many concurrent desktop streams: visa's proxy on two ASGI processes against websockify.
 
-    .venv/bin/python -m tests.benchmarks.streams [--streams 2000] [--seconds 10]
+    .venv/bin/python -m tests.benchmarks.streams [--streams 2000] [--seconds 10] [--no-websockify]
 
 One VNC source for both (a devcloud server's builtin desktop, as in tests/benchmarks/proxy.py).
 Each client asks for a 64 kB update once a second. visa: two uvicorn processes with the options
@@ -26,6 +26,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--no-websockify", dest="websockify", action="store_false", help="visa's streams alone")
     parser.add_argument("--uvicorn-args", default=" ".join(UVICORN_OPTIONS),
                         help="uvicorn options for visa's processes (default: as `make run` and deploy/ start them)")
     args = parser.parse_args()
@@ -38,8 +39,9 @@ def main():
         paths = Paths(directory, args.uvicorn_args.split(), visas=2)
         try:
             visa = [{**path, "process": psutil.Process(process.pid)} for path, process in paths.visas]
-            results = {"visa proxy, 2 processes": asyncio.run(streams(visa, args.streams, args.seconds)),
-                       "websockify": asyncio.run(streams([paths.all()["websockify"]], args.streams, args.seconds))}
+            results = {"visa proxy, 2 processes": asyncio.run(streams(visa, args.streams, args.seconds))}
+            if args.websockify:
+                results["websockify"] = asyncio.run(streams([paths.all()["websockify"]], args.streams, args.seconds))
         finally:
             paths.stop()
     print(f"{'path':<24} {'streams':>7} {'CPU %':>6} {'CPU % per stream':>17} {'memory MB':>10} "

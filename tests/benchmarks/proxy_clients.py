@@ -177,8 +177,8 @@ async def streams(paths, count, seconds):
     processes = [path["process"] for path in paths]
     memory_before = sum(map(memory, processes))
     channels = []
-    for start in range(0, count, 50):
-        channels += await asyncio.gather(*(connect(paths[n % len(paths)]) for n in range(start, min(count, start + 50))))
+    for start in range(0, count, 20):  # more at once, and admission's 5 s database time-out (SQLite) may refuse some
+        channels += await asyncio.gather(*(connect(paths[n % len(paths)]) for n in range(start, min(count, start + 20))))
     received = [0]
 
     async def watch(channel):

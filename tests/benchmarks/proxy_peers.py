@@ -100,7 +100,12 @@ class Paths:
     def stop(self):
         for process in self.processes:
             process.terminate()
-            process.wait(10)
+        for process in self.processes:
+            try:
+                process.wait(30)  # uvicorn closing a thousand desktops on a busy machine
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         self.cloud.stop()
 
 

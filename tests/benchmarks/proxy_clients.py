@@ -177,14 +177,22 @@ async def streams(paths, count, seconds):
     processes = [path["process"] for path in paths]
     memory_before = sum(map(memory, processes))
     channels = []
+    failed = []  # a relay that cannot take them all: how many it failed is a result too
     for start in range(0, count, 20):  # more at once, and admission's 5 s database time-out (SQLite) may refuse some
-        channels += await asyncio.gather(*(connect(paths[n % len(paths)]) for n in range(start, min(count, start + 20))))
+        for result in await asyncio.gather(*(connect(paths[n % len(paths)]) for n in range(start, min(count, start + 20))),
+                                           return_exceptions=True):
+            (failed if isinstance(result, BaseException) else channels).append(result)
+    count = len(channels)
     received = [0]
 
     async def watch(channel):
         while True:
             channel.write(update_request(0, 0, 0, 128, 128))
-            size = await read_update(channel)  # not `+= await`: that would add to a stale total
+            try:
+                size = await read_update(channel)  # not `+= await`: that would add to a stale total
+            except (ConnectionError, asyncio.IncompleteReadError):
+                failed.append("closed while streaming")
+                return
             received[0] += size
             await asyncio.sleep(1)
 
@@ -199,7 +207,8 @@ async def streams(paths, count, seconds):
     await asyncio.gather(*(c.close() for c, _ in channels), return_exceptions=True)
     cpu /= elapsed
     return {
-        "streams": count, "processes": len(processes), "cpu_percent": 100 * cpu, "cpu_percent_per_stream": 100 * cpu / count,
+        "streams": count, "failed": len(failed), "failures": sorted({repr(f)[:120] for f in failed})[:5],
+        "processes": len(processes), "cpu_percent": 100 * cpu, "cpu_percent_per_stream": 100 * cpu / count,
         "memory_mb": used / 1e6, "memory_kb_per_stream": (used - memory_before) / 1e3 / count,
         "mb_per_s_total": received[0] / elapsed / 1e6, "goal_mb_per_s": count * 128 * 128 * 4 / 1e6,
     }

@@ -211,4 +211,6 @@ async def streams(paths, count, seconds):
         "processes": len(processes), "cpu_percent": 100 * cpu, "cpu_percent_per_stream": 100 * cpu / count,
         "memory_mb": used / 1e6, "memory_kb_per_stream": (used - memory_before) / 1e3 / count,
         "mb_per_s_total": received[0] / elapsed / 1e6, "goal_mb_per_s": count * 128 * 128 * 4 / 1e6,
+        # CPU per MB relayed: comparable when a busy machine lets the clients ask less often than asked
+        "cpu_ms_per_mb": cpu * 1e3 / (received[0] / elapsed / 1e6) if received[0] else None,
     }

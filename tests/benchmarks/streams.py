@@ -46,10 +46,10 @@ def main():
         finally:
             paths.stop()
     print(f"{'path':<24} {'streams':>7} {'failed':>6} {'CPU %':>6} {'CPU % per stream':>17} {'memory MB':>10} "
-          f"{'kB per stream':>14} {'MB/s':>6} {'asked MB/s':>11}")
+          f"{'kB per stream':>14} {'MB/s':>6} {'asked MB/s':>11} {'CPU ms per MB':>14}")
     for name, s in results.items():
         print(f"{name:<24} {s['streams']:>7} {s['failed']:>6} {s['cpu_percent']:>6.1f} {s['cpu_percent_per_stream']:>17.4f} "
-              f"{s['memory_mb']:>10.0f} {s['memory_kb_per_stream']:>14.0f} {s['mb_per_s_total']:>6.1f} {s['goal_mb_per_s']:>11.1f}")
+              f"{s['memory_mb']:>10.0f} {s['memory_kb_per_stream']:>14.0f} {s['mb_per_s_total']:>6.1f} {s['goal_mb_per_s']:>11.1f} {s['cpu_ms_per_mb'] or 0:>14.1f}")
     record("streams", {"paths": results, "uvicorn_args": args.uvicorn_args})
 
 

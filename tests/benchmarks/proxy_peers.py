@@ -48,6 +48,13 @@ class Paths:
         {address} and {password} of the VM. `visas`: how many ASGI processes (on one database)."""
         self.directory, self.processes = Path(directory), []
         self.cloud = start_devcloud(self.directory)
+        try:
+            self.start_all(uvicorn_args, setup, visas)
+        except BaseException:  # nothing left running behind a benchmark that could not start
+            self.stop()
+            raise
+
+    def start_all(self, uvicorn_args, setup, visas):
         conn = self.cloud.connect()
         server = conn.compute.create_server(
             name="bench", image_id=catalogue.IMAGES["ubuntu-desktop"].id,
@@ -71,7 +78,7 @@ class Paths:
         command = [part.replace("{port}", str(port)) for part in command]
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
-        wait_for_port(port, process)
+        wait_for_port(port, process, timeout=120)  # Django's start on a busy machine
         return port, process
 
     def start_visas(self, uvicorn_args, setup, count):

@@ -146,6 +146,9 @@ class DesktopConsumer(GuardedConsumer):
     async def take(self, receive):
         while True:
             await self.dispatch(await receive())
+            # A receive that finds a message waiting returns without yielding: without this, a
+            # flood's queued messages would be handled back to back while other connections wait.
+            await asyncio.sleep(0)
 
     async def dispatch(self, message):
         # Browser bytes take the short way, straight to receive().

@@ -17,6 +17,8 @@ from django.core.management import get_commands
 from uvicorn.importer import import_from_string
 from uvicorn.main import main as uvicorn_cli
 
+from tests.support.stack import UVICORN_OPTIONS
+
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 SETTINGS = sorted((DEPLOY.parent / "visa").glob("*settings.py"))  # settings.py and the parts it takes
 
@@ -54,9 +56,26 @@ def check_celery(args):
     celery_cli.commands[args[at]].make_context(args[at], args[at + 1:], parent=context)
 
 
+def uvicorn_params(args):
+    return uvicorn_cli.make_context("uvicorn", args).params
+
+
+SERVER_OPTIONS = {key: value for key, value in uvicorn_params(["x:y", *UVICORN_OPTIONS]).items()
+                  if key in ("loop", "http", "ws", "ws_per_message_deflate", "ws_max_size", "timeout_graceful_shutdown")}
+
+
 def check_uvicorn(args):
-    params = uvicorn_cli.make_context("uvicorn", args).params
+    params = uvicorn_params(args)
     assert callable(import_from_string(params["app"]))
+    # The server that deploy/ starts is the one `make run`, the tests and the proxy benchmark run.
+    assert {key: params[key] for key in SERVER_OPTIONS} == SERVER_OPTIONS
+
+
+def test_make_run_starts_uvicorn_as_deployed():
+    line = next(line for line in (DEPLOY / "run-demo.sh").read_text().splitlines() if "-m uvicorn" in line)
+    args = shlex.split(re.sub(r'"\$\w+"', "0", line.split("-m uvicorn", 1)[1].rstrip(" &")))  # "$PORT": any
+    params = uvicorn_params(args)
+    assert {key: params[key] for key in SERVER_OPTIONS} == SERVER_OPTIONS
 
 
 @pytest.mark.parametrize("where,argv", COMMANDS, ids=[where for where, _ in COMMANDS])

@@ -11,9 +11,12 @@ waits for the database: activity and heartbeats are written beside it, and admis
 after DB_TIMEOUT. Whatever ends a connection, `end()` releases it (`sharing.sockets`).
 """
 import asyncio
+import functools
 import logging
 import time
 
+from channels.exceptions import StopConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from instances.lifecycle import services
@@ -116,6 +119,36 @@ class DesktopConsumer(GuardedConsumer):
     async def _open_vm(instance):
         link = await VmLink.open(instance.address, instance.image.vnc_port)
         return link, link
+
+    async def serve(self, scope, receive, send):
+        """channels' AsyncConsumer.__call__ without its await_many_dispatch, which starts a task and
+        waits on asyncio.wait for every message: three loop steps before a browser's message is
+        seen, one here. websocket.connect (admission) is handled before any control message, as
+        channels does; then the browser's messages and the channel layer's (kicks, role changes)
+        each have a loop of their own, and the first to end or fail ends the connection."""
+        self.scope, self.base_send = scope, send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        control = functools.partial(self.channel_layer.receive, self.channel_name)
+        try:
+            await self.dispatch(await receive())
+            loops = [asyncio.create_task(self.take(receive)), asyncio.create_task(self.take(control))]
+            try:
+                done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_COMPLETED)
+                for loop in done:
+                    loop.result()  # StopConsumer once the browser is gone; a failure of Redis raises
+            finally:
+                for loop in loops:  # not awaited: a cancelled channel layer receive does not always come back
+                    loop.cancel()
+        except StopConsumer:
+            pass
+
+    async def take(self, receive):
+        while True:
+            await self.dispatch(await receive())
+            # A receive that finds a message waiting returns without yielding: without this, a
+            # flood's queued messages would be handled back to back while other connections wait.
+            await asyncio.sleep(0)
 
     async def dispatch(self, message):
         # Browser bytes take the short way, straight to receive().

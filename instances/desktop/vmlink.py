@@ -2,13 +2,14 @@
 
 During the RFB handshake it is read like a stream (readexactly). After that, each chunk the socket
 gives is handed on as it is: no stream buffer to copy it into and out of again, which matters on
-the server-to-browser path that carries the whole picture. Reading pauses while more than
-MAX_QUEUED bytes wait for the browser.
+the server-to-browser path that carries the whole picture; only small chunks that queued up are
+joined (one frame for them). Reading pauses while more than MAX_QUEUED bytes wait for the browser.
 """
 import asyncio
 from collections import deque
 
 MAX_QUEUED = 4 << 20
+COALESCE = 64 << 10
 
 
 class VmLink(asyncio.Protocol):
@@ -68,17 +69,23 @@ class VmLink(asyncio.Protocol):
         return data[:size]
 
     async def next_chunk(self):
-        """The next chunk as the socket gave it, or b"" once the VM has closed the connection."""
+        """The next chunk as the socket gave it, or b"" once the VM has closed the connection.
+        Small chunks that queued up while the browser's side was busy come as one, up to COALESCE
+        bytes: one WebSocket frame and one write for them, not one each."""
         while not self._chunks:
             if self._closed:
                 return b""
             await self._wait()
-        data = self._chunks.popleft()
-        self._queued -= len(data)
+        parts = [self._chunks.popleft()]
+        size = len(parts[0])
+        while self._chunks and size + len(self._chunks[0]) <= COALESCE:
+            parts.append(self._chunks.popleft())
+            size += len(parts[-1])
+        self._queued -= size
         if self._paused and self._queued < MAX_QUEUED // 2:
             self._paused = False
             self.transport.resume_reading()
-        return data
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     async def _wait(self):
         self._arrived = asyncio.get_running_loop().create_future()

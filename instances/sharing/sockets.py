@@ -81,12 +81,17 @@ class GuardedConsumer(AsyncWebsocketConsumer):
                 log.debug("%s: send failed: %r", type(self).__name__, error)
 
         try:
-            await super().__call__(scope, guarded_receive, guarded_send)
+            await self.serve(scope, guarded_receive, guarded_send)
         except Exception:
             log.exception("%s at %s failed", type(self).__name__, scope.get("path"))
             await self.close(code=CLOSE_ERROR)
         finally:
             await self.finish()
+
+    async def serve(self, scope, receive, send):
+        """Take messages from the client and the channel layer until the connection ends: channels'
+        own loop here; the desktop proxy has a leaner one (`DesktopConsumer.serve`)."""
+        await super().__call__(scope, receive, send)
 
     async def dispatch(self, message):
         # Without channels' per-message close_old_connections, a thread hop shared by every

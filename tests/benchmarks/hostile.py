@@ -30,6 +30,7 @@ from websockets.sync.client import connect
 from tests.benchmarks.proxy_peers import Paths
 from tests.benchmarks.results import record
 from tests.support.hostile import malformed_handshake, race_revoke_with_connect, vm_connections
+from tests.support.stack import UVICORN_OPTIONS
 from tests.support.web import WebUser
 
 SETUP = """
@@ -145,7 +146,7 @@ def main():
     parser.add_argument("--malformed", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
-        paths = Paths(directory, ["--ws-per-message-deflate", "false", "--ws-max-size", "65536"],
+        paths = Paths(directory, UVICORN_OPTIONS,
                       setup=SETUP.replace("OWNERS", str(args.owners + 1)).replace("UUIDS", repr(UUIDS)))
         try:
             url = paths.url
@@ -169,9 +170,9 @@ def main():
     print(f"after {args.malformed} malformed handshakes: {left['sessions_left']} sessions listed, "
           f"{left['vm_connections_left']} VM connections and {left['fds_left']} open files more (goal 0)")
     record("hostile", {"lag_ms": {phase: {"p50": statistics.median(t) * 1000, "p99": percentile(t, 0.99),
-                                         "max": max(t) * 1000, "pings": len(t)} for phase, t in lags.items()},
-                       "flooded_bytes": flooded, "races": args.races, "survivors": survivors,
-                       "malformed": args.malformed, **left})
+                                          "max": max(t) * 1000, "pings": len(t)} for phase, t in lags.items()},
+                        "flooded_bytes": flooded, "races": args.races, "survivors": survivors,
+                        "malformed": args.malformed, **left})
 
 
 if __name__ == "__main__":

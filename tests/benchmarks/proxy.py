@@ -1,26 +1,25 @@
-"""Desktop proxy throughput, added latency and many concurrent streams, against the peers.
+"""Desktop proxy throughput and added latency, against the peers.
 
-    .venv/bin/python -m tests.benchmarks.proxy [--rounds 3] [--seconds 3] [--samples 500] [--streams 500]
+    .venv/bin/python -m tests.benchmarks.proxy [--rounds 3] [--seconds 3] [--samples 500]
 
 One VNC source for every path: a devcloud server's builtin VNC desktop (a changing 1024x768
 framebuffer). Paths: straight TCP (the baseline for latency), a raw asyncio TCP relay (the
-limit), websockify from PyPI, and visa's desktop proxy (uvicorn with the options `make run` gives
-it, on the embedded defaults: SQLite, in-memory channel layer). The client offers permessage-deflate, as
+limit), websockify from PyPI, and visa's desktop proxy (uvicorn with the options `make run` and
+deploy/ give it, tests.support.stack.UVICORN_OPTIONS, on the embedded defaults: SQLite, in-memory
+channel layer). The client offers permessage-deflate, as
 browsers do. Throughput: full-screen raw updates back to back. Latency: a one-pixel update
 request and its answer, round trip, p50 minus the straight TCP p50. Paths take turns for a few
 rounds and the best round of each counts, because the machine may be busy with other work.
-Streams: that many clients on one visa process, each asking for a 64 kB update once a second;
-CPU and memory of the ASGI process per stream. Prints a table and JSON.
+Prints a table; the figures go to var/bench/proxy.json. Many streams: tests/benchmarks/streams.py.
 """
 import argparse
 import asyncio
-import json
 import tempfile
 
-import psutil
-
-from tests.benchmarks.proxy_clients import latency, streams, throughput
+from tests.benchmarks.proxy_clients import latency, throughput
 from tests.benchmarks.proxy_peers import Paths, raw_relay
+from tests.benchmarks.results import record
+from tests.support.stack import UVICORN_OPTIONS
 
 
 async def measure(paths, args):
@@ -36,10 +35,7 @@ async def measure(paths, args):
     base = results["direct TCP"]["rtt_p50_ms"]
     for result in results.values():
         result["added_p50_ms"] = result["rtt_p50_ms"] - base
-    streams_result = None
-    if args.streams:
-        streams_result = await streams(paths.visa_path, args.streams, args.seconds, psutil.Process(paths.visa.pid))
-    return results, streams_result
+    return results
 
 
 def main():
@@ -47,9 +43,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=3, help="per throughput run and for the streams")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--samples", type=int, default=500)
-    parser.add_argument("--streams", type=int, default=500)
-    parser.add_argument("--uvicorn-args", default="--ws-per-message-deflate false",
-                        help="uvicorn options for visa's process (default: as `make run` starts it)")
+    parser.add_argument("--uvicorn-args", default=" ".join(UVICORN_OPTIONS),
+                        help="uvicorn options for visa's process (default: as `make run` and deploy/ start it)")
     parser.add_argument("--relay", nargs=3, help=argparse.SUPPRESS)  # port host target-port: run the raw relay
     args = parser.parse_args()
     if args.relay:
@@ -57,7 +52,7 @@ def main():
     with tempfile.TemporaryDirectory() as directory:
         paths = Paths(directory, args.uvicorn_args.split())
         try:
-            results, streams_result = asyncio.run(measure(paths, args))
+            results = asyncio.run(measure(paths, args))
         finally:
             paths.stop()
     raw, peer, visa = (results[k]["throughput_mb_s"] for k in ("raw asyncio relay", "websockify", "visa proxy"))
@@ -65,14 +60,12 @@ def main():
     for name, r in results.items():
         cpu = f"{r['cpu_ms_per_100mb']:.0f}" if r["cpu_ms_per_100mb"] else "-"
         print(f"{name:<20} {r['throughput_mb_s']:>16.1f} {cpu:>20} {r['rtt_p50_ms']:>11.3f} {r['added_p50_ms']:>13.3f}")
-    print(f"visa / raw relay: {visa / raw:.0%} (goal >= 90%); visa / websockify: {visa / peer:.2f}x (goal >= 1.5x); "
-          f"visa added p50: {results['visa proxy']['added_p50_ms']:.3f} ms (goal < 0.3 ms)")
-    if streams_result:
-        s = streams_result
-        print(f"{s['streams']} streams on one ASGI process: CPU {s['cpu_percent']:.0f}% "
-              f"({s['cpu_percent_per_stream']:.3f}% per stream), RSS {s['rss_mb']:.0f} MB "
-              f"({s['rss_kb_per_stream']:.0f} kB per stream), {s['mb_per_s_total']:.1f} MB/s in total")
-    print(json.dumps({"paths": results, "streams": streams_result, "uvicorn_args": args.uvicorn_args}))
+    websockify_cpu, visa_cpu = (results[k]["cpu_ms_per_100mb"] for k in ("websockify", "visa proxy"))
+    print(f"visa / raw relay: {visa / raw:.2f} (goal >= 0.9); visa / websockify: {visa / peer:.2f} (goal > 1); "
+          f"relay CPU visa / websockify: {visa_cpu / websockify_cpu:.2f} (goal <= 1); "
+          f"visa added p50: {results['visa proxy']['added_p50_ms']:.3f} ms (goal <= 0.1 ms)")
+    record("proxy", {"paths": results, "visa_to_raw_relay": visa / raw, "visa_to_websockify": visa / peer,
+                     "cpu_visa_to_websockify": visa_cpu / websockify_cpu, "uvicorn_args": args.uvicorn_args})
 
 
 if __name__ == "__main__":

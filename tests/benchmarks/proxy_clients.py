@@ -156,35 +156,61 @@ async def latency(path, samples):
     return statistics.median(times[20:])
 
 
-async def streams(path, count, seconds, process):
-    """`count` clients, each asking for a 128x128 update (64 kB) once a second: the changing part
-    of a desktop in use. (Whole-screen updates for hundreds of clients would measure the VNC
-    source, not the proxy.) CPU and memory of the ASGI process per stream."""
-    rss_before = process.memory_info().rss
+def memory(process):
+    """Memory that a relay process and its children hold of their own (USS: not the pages a forked
+    child still shares with its parent), so that websockify's process per connection counts what
+    each one adds."""
+    total = 0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            total += each.memory_full_info().uss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+async def streams(paths, count, seconds):
+    """`count` clients, taking the `paths` (each with its relay "process") in turn, each asking for
+    a 128x128 update (64 kB) once a second: the changing part of a desktop in use. (Whole-screen
+    updates for thousands of clients would measure the VNC source, not the proxy.) CPU and memory
+    of the relay processes per stream."""
+    processes = [path["process"] for path in paths]
+    memory_before = sum(map(memory, processes))
     channels = []
-    for start in range(0, count, 50):
-        channels += await asyncio.gather(*(connect(path) for _ in range(start, min(count, start + 50))))
+    failed = []  # a relay that cannot take them all: how many it failed is a result too
+    for start in range(0, count, 20):  # more at once, and admission's 5 s database time-out (SQLite) may refuse some
+        for result in await asyncio.gather(*(connect(paths[n % len(paths)]) for n in range(start, min(count, start + 20))),
+                                           return_exceptions=True):
+            (failed if isinstance(result, BaseException) else channels).append(result)
+    count = len(channels)
     received = [0]
 
     async def watch(channel):
         while True:
             channel.write(update_request(0, 0, 0, 128, 128))
-            size = await read_update(channel)  # not `+= await`: that would add to a stale total
+            try:
+                size = await read_update(channel)  # not `+= await`: that would add to a stale total
+            except (ConnectionError, asyncio.IncompleteReadError):
+                failed.append("closed while streaming")
+                return
             received[0] += size
             await asyncio.sleep(1)
 
     watchers = [asyncio.create_task(watch(channel)) for channel, _ in channels]
     await asyncio.sleep(2)  # every stream has its first full frame
-    cpu_before, received[0], started = cpu_seconds(process), 0, time.perf_counter()
+    cpu_before, received[0], started = sum(map(cpu_seconds, processes)), 0, time.perf_counter()
     await asyncio.sleep(seconds)
-    cpu, elapsed = cpu_seconds(process) - cpu_before, time.perf_counter() - started
-    rss = process.memory_info().rss
+    cpu, elapsed = sum(map(cpu_seconds, processes)) - cpu_before, time.perf_counter() - started
+    used = sum(map(memory, processes))
     for watcher in watchers:
         watcher.cancel()
     await asyncio.gather(*(c.close() for c, _ in channels), return_exceptions=True)
     cpu /= elapsed
     return {
-        "streams": count, "cpu_percent": 100 * cpu, "cpu_percent_per_stream": 100 * cpu / count,
-        "rss_mb": rss / 1e6, "rss_kb_per_stream": (rss - rss_before) / 1e3 / count,
-        "mb_per_s_total": received[0] / elapsed / 1e6,
+        "streams": count, "failed": len(failed), "failures": sorted({repr(f)[:120] for f in failed})[:5],
+        "processes": len(processes), "cpu_percent": 100 * cpu, "cpu_percent_per_stream": 100 * cpu / count,
+        "memory_mb": used / 1e6, "memory_kb_per_stream": (used - memory_before) / 1e3 / count,
+        "mb_per_s_total": received[0] / elapsed / 1e6, "goal_mb_per_s": count * 128 * 128 * 4 / 1e6,
+        # CPU per MB relayed: comparable when a busy machine lets the clients ask less often than asked
+        "cpu_ms_per_mb": cpu * 1e3 / (received[0] / elapsed / 1e6) if received[0] else None,
     }

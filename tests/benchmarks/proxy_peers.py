@@ -43,11 +43,18 @@ def raw_relay(port, host, target_port):
 class Paths:
     """devcloud with one server, and every relay in its own process."""
 
-    def __init__(self, directory, uvicorn_args, setup=""):
+    def __init__(self, directory, uvicorn_args, setup="", visas=1):
         """`setup`: more Python for `manage.py shell` after the benchmark's user and instance, with
-        {address} and {password} of the VM."""
+        {address} and {password} of the VM. `visas`: how many ASGI processes (on one database)."""
         self.directory, self.processes = Path(directory), []
         self.cloud = start_devcloud(self.directory)
+        try:
+            self.start_all(uvicorn_args, setup, visas)
+        except BaseException:  # nothing left running behind a benchmark that could not start
+            self.stop()
+            raise
+
+    def start_all(self, uvicorn_args, setup, visas):
         conn = self.cloud.connect()
         server = conn.compute.create_server(
             name="bench", image_id=catalogue.IMAGES["ubuntu-desktop"].id,
@@ -62,7 +69,8 @@ class Paths:
                                           *map(str, self.vm)])
         self.websockify = self.start("websockify", [str(Path(sys.executable).parent / "websockify"), "{port}",
                                                     f"{self.vm[0]}:{self.vm[1]}"])
-        self.visa_path, self.visa = self.start_visa(uvicorn_args, setup)
+        self.visas = self.start_visas(uvicorn_args, setup, visas)  # (path, process) each
+        self.visa_path, self.visa = self.visas[0]
 
     def start(self, name, command, env=None):
         port = free_port()
@@ -70,10 +78,10 @@ class Paths:
         command = [part.replace("{port}", str(port)) for part in command]
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
-        wait_for_port(port, process)
+        wait_for_port(port, process, timeout=120)  # Django's start on a busy machine
         return port, process
 
-    def start_visa(self, uvicorn_args, setup):
+    def start_visas(self, uvicorn_args, setup, count):
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
         (self.directory / "visa").mkdir()
         env.update(VISA_VAR_DIR=str(self.directory / "visa"), DJANGO_SETTINGS_MODULE="visa.settings")
@@ -81,12 +89,12 @@ class Paths:
         subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
         script = SETUP.format(address=self.vm[0]) + setup.format(address=self.vm[0], password=PASSWORD)
         subprocess.run([*manage, "shell", "-v0", "-c", script], cwd=ROOT, env=env, check=True)
-        port, process = self.start("visa", [sys.executable, "-m", "uvicorn", "visa.asgi:application",
-                                            "--port", "{port}", "--log-level", "warning", *uvicorn_args], env)
-        url = self.url = f"http://127.0.0.1:{port}"
-        user = WebUser(url, "bench", "bench")
-        return {"ws": url.replace("http", "ws", 1) + f"/ws/instances/{UUID}/desktop",
-                "cookie": user.cookie_header}, process
+        visas = [self.start(f"visa{n}", [sys.executable, "-m", "uvicorn", "visa.asgi:application", "--port", "{port}",
+                                         "--log-level", "warning", *uvicorn_args], env) for n in range(count)]
+        self.url = f"http://127.0.0.1:{visas[0][0]}"
+        cookie = WebUser(self.url, "bench", "bench").cookie_header  # one database: good on every process
+        return [({"ws": f"ws://127.0.0.1:{port}/ws/instances/{UUID}/desktop", "cookie": cookie}, process)
+                for port, process in visas]
 
     def all(self):
         return {
@@ -99,7 +107,12 @@ class Paths:
     def stop(self):
         for process in self.processes:
             process.terminate()
-            process.wait(10)
+        for process in self.processes:
+            try:
+                process.wait(30)  # uvicorn closing a thousand desktops on a busy machine
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         self.cloud.stop()
 
 

@@ -15,6 +15,10 @@ METRICS_TOKEN = "metrics-token-for-tests"
 # A second cloud's secret, which every process of every stack has in its environment as every host
 # of a deployment would (tests/instances/lifecycle/test_clouds.py registers that cloud).
 SECOND_CLOUD_VARIABLE, SECOND_CLOUD_PASSWORD = "OPENSTACK_PASSWORD_SITE_B", "site-b-password"
+# The ASGI server's options as `make run` and deploy/ give them (tests/test_deploy.py holds them to
+# it): uvloop and httptools, no permessage-deflate, no incoming frame over 64 kB, a bounded stop.
+UVICORN_OPTIONS = ["--loop", "uvloop", "--http", "httptools", "--ws-per-message-deflate", "false",
+                   "--ws-max-size", "65536", "--timeout-graceful-shutdown", "10"]
 
 
 def free_port():
@@ -90,9 +94,8 @@ class Stack:
     def start_web(self, name="web", port=None, **env):
         """An ASGI server on the stack's database and Redis (a test may start another); its URL and process."""
         port = port or free_port()
-        process = self.start(name, "-m", "uvicorn", "visa.asgi:application", "--port", str(port),
-                             "--ws-per-message-deflate", "false", "--ws-max-size", "65536",
-                             "--timeout-graceful-shutdown", "10", **env)
+        process = self.start(name, "-m", "uvicorn", "visa.asgi:application", "--port", str(port), *UVICORN_OPTIONS,
+                             **env)
         try:
             wait_for_port(port, process)
         except Exception:  # not left running behind the caller's back

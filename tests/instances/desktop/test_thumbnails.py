@@ -47,7 +47,7 @@ def desktop(request, tmp_path):
         conn = cloud.connect()
         server = conn.compute.create_server(
             name="thumbnail", image_id=next(conn.image.images()).id, flavor_id=next(conn.compute.flavors()).id,
-            user_data=vnc_user_data(SECRET), networks="none")
+            user_data=vnc_user_data(SECRET), networks="auto")
         server = conn.compute.wait_for_server(server, wait=30, interval=0.1)
         address = next(a["addr"] for net in server.addresses.values() for a in net)
         deadline = time.monotonic() + 15

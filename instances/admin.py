@@ -35,7 +35,7 @@ from .states import TRANSITIONS, IllegalTransition, State
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ["icon_preview", "name", "cloud_id", "vnc_port", "enabled", "auto_accept_extensions"]
+    list_display = ["icon_preview", "name", "cloud_id", "offers", "vnc_port", "enabled", "auto_accept_extensions"]
     list_display_links = ["name"]
 
     @admin.display(description="icon")

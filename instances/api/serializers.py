@@ -15,11 +15,13 @@ class InstanceSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
     role = serializers.SerializerMethodField(help_text="Yours on this instance: owner, user, guest or support")
     url = serializers.SerializerMethodField(help_text="Its page, with the desktop")
+    jupyter_url = serializers.SerializerMethodField(
+        help_text="Opens its JupyterLab in a browser signed in to visa (null when its image has none)")
 
     class Meta:
         model = Instance
         fields = ["uuid", "name", "owner", "role", "state", "state_reason", "image", "flavour", "experiments",
-                  "purpose", "created_at", "expires_at", "last_activity_at", "url"]
+                  "purpose", "created_at", "expires_at", "last_activity_at", "url", "jupyter_url"]
 
     def get_role(self, instance) -> str:
         user = self.context["request"].user
@@ -27,6 +29,11 @@ class InstanceSerializer(serializers.ModelSerializer):
 
     def get_url(self, instance) -> str:
         return self.context["request"].build_absolute_uri(reverse("instance", args=[instance.uuid]))
+
+    def get_jupyter_url(self, instance) -> str | None:
+        if not instance.image.has_jupyter:
+            return None
+        return self.context["request"].build_absolute_uri(reverse("instance-jupyter", args=[instance.uuid]))
 
 
 class LaunchSerializer(serializers.Serializer):
@@ -141,7 +148,7 @@ CreatedShareToken = inline_serializer("CreatedShareToken", {
 class ImageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Image
-        fields = ["id", "name", "description"]
+        fields = ["id", "name", "description", "offers"]
 
 
 class FlavourSerializer(serializers.ModelSerializer):

@@ -1,4 +1,4 @@
-"""The secrets a VM holds: its VNC secret and its mount agent's token, and their rotation.
+"""The secrets a VM holds: its VNC secret, its mount agent's token and its Jupyter token, and their rotation.
 
 An agent token is the instance's UUID and an HMAC of it and the token's generation under the
 service's SECRET_KEY, so nothing secret is stored and every web process can check it. It is
@@ -23,6 +23,7 @@ from instances.models import Instance, new_vnc_secret
 from instances.states import LIVE
 
 SALT = "instances.agent.token"
+JUPYTER_SALT = "instances.jupyter.token"
 
 
 def token_of(instance, generation=None, key=None):
@@ -30,6 +31,19 @@ def token_of(instance, generation=None, key=None):
     generation = instance.agent_generation if generation is None else generation
     digest = salted_hmac(SALT, f"{instance.uuid}:{generation}", secret=key, algorithm="sha256").hexdigest()
     return f"{instance.uuid}.{digest}"
+
+
+def jupyter_token(instance, generation=None):
+    """The token JupyterLab in the VM asks for, of the agent token's generation: derived like it
+    (nothing stored, the same for every web process), rotated with it, never sent to a browser."""
+    generation = instance.agent_generation if generation is None else generation
+    return salted_hmac(JUPYTER_SALT, f"{instance.uuid}:{generation}", algorithm="sha256").hexdigest()
+
+
+def jupyter_tokens(instance):
+    """The Jupyter tokens to try, the instance's own first, then the one a waiting rotation brings."""
+    waiting = [jupyter_token(instance, instance.agent_generation + 1)] if instance.vnc_secret_next else []
+    return [jupyter_token(instance), *waiting]
 
 
 def instance_of(token):
@@ -55,7 +69,8 @@ def rotation_for(instance):
     """What the agent of `instance` is to take: {"token", "vnc_password"}, or None when nothing waits."""
     if not instance.vnc_secret_next:
         return None
-    return {"token": token_of(instance, instance.agent_generation + 1), "vnc_password": instance.vnc_secret_next}
+    return {"token": token_of(instance, instance.agent_generation + 1), "vnc_password": instance.vnc_secret_next,
+            "jupyter_token": jupyter_token(instance, instance.agent_generation + 1)}
 
 
 def rotated(instance):

@@ -149,6 +149,8 @@ def detail(request, uuid):
         **_live_context(request.user, request.session, instance),
         "mounts": mounts, "unreadable_mounts": unreadable,
         "changes_data": role in (Role.OWNER, Role.USER) and instance.state in DATA_CHANGEABLE,
+        # JupyterLab is for those who may run code on the desktop (sharing.access.jupyter_access decides)
+        "offers_jupyter": instance.image.has_jupyter and role in (Role.OWNER, Role.USER, Role.SUPPORT),
         "all_actions": ACTIONS,
         "extension_form": ExtensionForm(),
         "inactivity_days": f"{settings.VISA_INACTIVITY_HOURS / 24:g}",

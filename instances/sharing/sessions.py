@@ -29,10 +29,10 @@ def owner_connected(instance):
     return live_sessions(instance).filter(role=Role.OWNER).exists()
 
 
-def open_session(access, channel_name):
+def open_session(access, channel_name, channel=DesktopSession.Channel.DESKTOP):
     session = DesktopSession.objects.create(
         instance=access.instance, user_id=access.user_id, name=access.name, role=access.role,
-        token_id=access.token_id, session_key=access.session_key, channel_name=channel_name,
+        token_id=access.token_id, session_key=access.session_key, channel_name=channel_name, channel=channel,
     )
     live.announce(access.instance)  # who is connected is on the instance's page
     return session.pk

@@ -68,7 +68,9 @@ class Notebook:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ip={self.address}", f"--port={self.port}",
              "--port-retries=0", f"--ServerApp.root_dir={self.root}", "--ServerApp.allow_remote_access=True",
-             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+             # nothing from the network: no news, update checks or extension installs
+             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+             "--LabApp.extension_manager=readonly", *(["--allow-root"] if os.geteuid() == 0 else [])],
             cwd=self.root, env=env, stdout=log_file, stderr=subprocess.STDOUT, process_group=0)
         log_file.close()
         log.info("JupyterLab on http://%s:%s (pid %s)", self.address, self.port, self.process.pid)

@@ -30,6 +30,7 @@ from .origins import header, same_origin
 from .views import TICKET_PATH, landing
 
 log = logging.getLogger(__name__)
+logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per proxied request
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
               b"transfer-encoding", b"upgrade"}
 # Not forwarded to Jupyter: what the proxy sets itself (the token, Jupyter's cookies without
@@ -69,11 +70,13 @@ def note_activity(instance_id):
             "activity of %s not recorded: %s", instance_id, done.exception()))
 
 
-async def respond(send, status, text, *, navigation, headers=()):
-    """A refusal in the form the asker reads: a page for a browser's navigation, else JSON as Jupyter answers."""
+async def respond(send, status, text, *, navigation, headers=(), again=False):
+    """A refusal in the form the asker reads: a page for a browser's navigation (`again`: which
+    tries again by itself), else JSON as Jupyter answers."""
     if navigation:
         body = (f"<!doctype html><meta charset=utf-8><title>JupyterLab</title>"
-                f"<p role=alert>{html.escape(text)}</p>").encode()
+                + ('<meta http-equiv="refresh" content="3">' if again else "")
+                + f"<p role=alert>{html.escape(text)}</p>").encode()
         kind = b"text/html; charset=utf-8"
     else:
         body, kind = json.dumps({"message": text}).encode(), b"application/json"
@@ -164,7 +167,8 @@ async def relay(scope, receive, send, instance, navigation):
             return
         except httpx.HTTPError as error:
             log.info("JupyterLab of %s not answering: %r", instance.uuid, error)
-            return await respond(send, 502, STARTING, navigation=navigation, headers=[(b"retry-after", b"3")])
+            return await respond(send, 502, STARTING, navigation=navigation, headers=[(b"retry-after", b"3")],
+                                 again=True)
         # While a rotation waits, the VM has either token: a refusal of a request without a body is tried with the next.
         if response.status_code == 403 and not has_body and number + 1 < len(tokens):
             await response.aclose()

@@ -1,0 +1,121 @@
+"""JupyterLab through visa, in a real browser, against devcloud's real Jupyter servers: opened from
+the instance page on a notebook origin of its own, a cell that lists the mounted data, who is
+refused, a revoked member's kernel closed within a second, and a notebook that can neither read
+visa's cookies nor call visa's API."""
+import re
+import time
+
+import pytest
+
+from openaccess.models import Experiment
+from tests.support.threads import elsewhere
+
+LAB_READY = ".jp-LauncherCard"
+RUN = "Shift+Enter"
+
+
+def put_data(devcloud):
+    """A file in the demo experiment's data (devcloud's stand-in for dCache), which the VM mounts at /data/700000."""
+    folder = devcloud.options["dcache_root"] / Experiment.objects.get(proposal_id="700000").data_path.lstrip("/")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "run-0042.h5").write_text("detector frames")
+
+
+def open_lab(page, uuid):
+    """Press JupyterLab on the instance page; the lab's tab, on the instance's notebook origin, once loaded."""
+    page.goto(f"/instances/{uuid}/")
+    with page.context.expect_page() as opened:
+        page.get_by_role("button", name="JupyterLab").click()
+    lab = opened.value
+    lab.set_default_timeout(60_000)
+    lab.wait_for_selector(LAB_READY, timeout=90_000)  # the first visit starts devcloud's Jupyter server
+    assert re.fullmatch(rf"http://{uuid}\.localhost:\d+/lab.*", lab.url)
+    return lab
+
+
+def run_cell(lab, code):
+    """A new notebook with one cell of `code`, run; its output text."""
+    lab.locator(".jp-LauncherCard", has_text="Python 3").first.click()
+    editor = lab.locator(".jp-Notebook .jp-Cell .cm-content").first
+    editor.click()
+    lab.keyboard.type(code)
+    lab.keyboard.press(RUN)
+    output = lab.locator(".jp-OutputArea-output").first
+    try:
+        output.wait_for(timeout=60_000)
+    except Exception:
+        lab.screenshot(path="/tmp/jupyter-fail.png")
+        raise
+    return output.inner_text()
+
+
+def test_the_owner_opens_jupyterlab_and_lists_the_mounted_data(owner, launch, signed_in, devcloud):
+    put_data(devcloud)
+    uuid = launch(owner)
+    page = signed_in(owner, f"/instances/{uuid}/")
+    lab = open_lab(page, uuid)
+    assert "run-0042.h5" in run_cell(lab, "import os; print(sorted(os.listdir('700000')))")
+    # visa's session cookie is not on the notebook origin, and the notebook's cookie is HttpOnly
+    assert lab.evaluate("document.cookie").find("sessionid") == -1
+    assert not [c for c in lab.context.cookies(lab.url) if c["name"] == "sessionid"]
+
+
+def test_a_notebook_cannot_call_visas_api_as_its_user(owner, launch, signed_in, stack):
+    uuid = launch(owner)
+    page = signed_in(owner, f"/instances/{uuid}/")
+    lab = open_lab(page, uuid)
+    # From the notebook's page: visa's API on visa's origin (cross-origin: no CORS, no cookie) ...
+    outcome = lab.evaluate("""async (visa) => {
+        try { const answer = await fetch(visa + "/api/instances/", {credentials: "include"});
+              return "read " + answer.status + " " + (await answer.text()).slice(0, 80); }
+        catch (error) { return "refused"; } }""", stack.url)
+    assert outcome == "refused"
+    # ... and on its own origin, where no page of visa answers
+    same = lab.evaluate("""async () => (await fetch("/api/instances/")).status""")
+    assert same == 404
+    # a POST to visa with the user's cookie does nothing either (no CSRF token, another origin)
+    posted = lab.evaluate("""async (visa) => {
+        await fetch(visa + "/instances/%s/stop", {method: "POST", mode: "no-cors", credentials: "include"});
+        return true; }""" % uuid, stack.url)
+    assert posted
+    assert owner.get(f"/instances/{uuid}/status").json()["state"] == "ACTIVE"
+
+
+def test_a_guest_and_a_view_only_link_are_refused(owner, person, launch, signed_in):
+    uuid = launch(owner)
+    with owner.open_desktop(uuid):
+        guest = person()
+        guest.join(owner.share(uuid))
+        answer = guest.get(f"/instances/{uuid}/jupyter", allow_redirects=False)
+        assert answer.status_code == 403
+        assert "you may only watch" in answer.text
+        page = signed_in(guest, f"/instances/{uuid}/")
+        assert page.get_by_role("button", name="JupyterLab").count() == 0
+
+
+@pytest.mark.parametrize("via", ["revoke", "remove"])
+def test_a_revoked_members_kernel_socket_closes_within_a_second(owner, person, launch, signed_in, via):
+    uuid = launch(owner)
+    with owner.open_desktop(uuid):
+        member = person()
+        link = owner.share(uuid, access="interactive")
+        member.join(link)
+        page = signed_in(member, f"/instances/{uuid}/")
+        lab = open_lab(page, uuid)
+        lab.evaluate("""() => { window.closed_at = null;
+            const open = window.WebSocket.prototype.send; }""")
+        assert "2" in run_cell(lab, "print(1 + 1)")
+        # every kernel socket the page opened: note when it closes
+        lab.evaluate("""() => { window.kernelClosed = performance.now() * 0; }""")
+        sharing = owner.get(f"/instances/{uuid}/sharing").json()
+        started = time.monotonic()
+        if via == "revoke":
+            assert owner.post_form(f"/instances/{uuid}/", f"/instances/{uuid}/links/{sharing['links'][0]['id']}/revoke",
+                                   {}).ok
+        else:
+            mine = next(m for m in sharing["members"] if m["name"] in (member.username,) or
+                        m.get("username") == member.username)
+            assert owner.post_form(f"/instances/{uuid}/", f"/instances/{uuid}/members/{mine['id']}/remove", {}).ok
+        lab.locator(".jp-Notebook-ExecutionIndicator, .jp-KernelStatus").first.wait_for()
+        elapsed = elsewhere(lambda: None) or time.monotonic() - started
+        assert elapsed < 1

@@ -74,7 +74,7 @@ async def respond(send, status, text, *, navigation, headers=(), again=False):
     """A refusal in the form the asker reads: a page for a browser's navigation (`again`: which
     tries again by itself), else JSON as Jupyter answers."""
     if navigation:
-        body = (f"<!doctype html><meta charset=utf-8><title>JupyterLab</title>"
+        body = ("<!doctype html><meta charset=utf-8><title>JupyterLab</title>"
                 + ('<meta http-equiv="refresh" content="3">' if again else "")
                 + f"<p role=alert>{html.escape(text)}</p>").encode()
         kind = b"text/html; charset=utf-8"

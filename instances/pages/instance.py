@@ -97,7 +97,7 @@ def _live_context(user, session, instance):
                "time_left": instance.expires_at and timeuntil(instance.expires_at, depth=1),
                "ends_soon": instance.state not in GONE and expiry.ends_soon(instance),
                "actions": BUTTONS.get(instance.state, []),
-               "present": list(sessions.live_sessions(instance)) if role else [],
+               "present": sessions.connected(instance) if role else [],
                "inside": inside, "events": instance.events.all() if inside else []}
     if role == Role.OWNER:
         context.update(sharing.panel(instance), answers=ANSWERS,

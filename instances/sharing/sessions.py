@@ -25,6 +25,16 @@ def live_sessions(instance):
     return DesktopSession.objects.filter(instance=instance, ended_at=None)
 
 
+def connected(instance):
+    """Who is connected, one row per person and channel: JupyterLab opens several sockets."""
+    seen, shown = set(), []
+    for session in live_sessions(instance):
+        if (key := (session.user_id, session.session_key, session.channel)) not in seen:
+            seen.add(key)
+            shown.append(session)
+    return shown
+
+
 def owner_connected(instance):
     return live_sessions(instance).filter(role=Role.OWNER).exists()
 

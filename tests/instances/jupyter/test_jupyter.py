@@ -27,7 +27,7 @@ def open_lab(page, uuid):
         page.get_by_role("button", name="JupyterLab").click()
     lab = opened.value
     lab.set_default_timeout(60_000)
-    lab.wait_for_selector(LAB_READY, timeout=90_000)  # the first visit starts devcloud's Jupyter server
+    lab.wait_for_selector(LAB_READY, timeout=240_000)  # the first visit starts devcloud's Jupyter server
     assert re.fullmatch(rf"http://{uuid}\.localhost:\d+/lab.*", lab.url)
     return lab
 
@@ -117,9 +117,11 @@ def test_a_revoked_members_kernel_socket_closes_within_a_second(owner, person, l
         token = owner.csrf(owner.get(f"/instances/{uuid}/").text)
         started = time.monotonic()
         assert owner.http.post(owner.base_url + action, data={"csrfmiddlewaretoken": token}).ok
+        answered = time.monotonic() - started
         deadline = started + 5
         while "at" not in closed and time.monotonic() < deadline:
             lab.wait_for_timeout(20)  # Playwright hands over its events meanwhile
-        assert closed["at"] - started < 1
+        assert closed["at"] - started < 1, f"closed after {closed['at'] - started:.2f} s; the owner's page was " \
+                                           f"answered after {answered:.2f} s"
         # and it stays shut: JupyterLab's reconnection and its REST calls are refused
         assert lab.evaluate("async () => (await fetch('/api/kernels')).status") == 403

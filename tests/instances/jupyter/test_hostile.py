@@ -50,6 +50,10 @@ def test_tickets_cookies_and_origins_are_checked(stack, owner, person, launch):
     neighbour = person()
     uuid, other = launch(owner), launch(neighbour)
     mine = Notebook(stack, uuid)
+    # the API gives the link that opens it (through visa's origin)
+    listed = owner.get("/api/instances/").json()
+    row = next(row for row in listed.get("results", listed) if row["uuid"] == uuid)
+    assert row["jupyter_url"] == f"{stack.url}/instances/{uuid}/jupyter"
     # visa's pages do not answer on a notebook origin: what a notebook's code reaches there is Jupyter's
     assert mine.get("/api/instances/").status_code == 401
     assert mine.get("/admin/").status_code == 401

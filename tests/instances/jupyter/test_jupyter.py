@@ -3,7 +3,6 @@ the instance page on a notebook origin of its own, a cell that lists the mounted
 refused, a revoked member's kernel closed within a second, and a notebook that can neither read
 visa's cookies nor call visa's API."""
 import re
-import time
 
 import pytest
 
@@ -94,6 +93,18 @@ def test_a_guest_and_a_view_only_link_are_refused(owner, person, launch, signed_
         assert page.get_by_role("button", name="JupyterLab").count() == 0
 
 
+# The page notes when each kernel socket closes, by its own clock (Playwright's events come late on a loaded machine).
+WATCH_KERNEL_SOCKETS = """window.kernelClosed = [];
+const Native = window.WebSocket;
+window.WebSocket = class extends Native {
+    constructor(...args) {
+        super(...args);
+        if (String(args[0]).includes("/api/kernels/"))
+            this.addEventListener("close", (event) => window.kernelClosed.push({code: event.code, at: Date.now()}));
+    }
+};"""
+
+
 @pytest.mark.parametrize("via", ["revoke", "remove"])
 def test_a_revoked_members_kernel_socket_closes_within_a_second(owner, person, launch, signed_in, via):
     uuid = launch(owner)
@@ -101,13 +112,9 @@ def test_a_revoked_members_kernel_socket_closes_within_a_second(owner, person, l
         member = person()
         member.join(owner.share(uuid, access="interactive"))
         page = signed_in(member, f"/instances/{uuid}/")
+        page.context.add_init_script(WATCH_KERNEL_SOCKETS)
         lab = open_lab(page, uuid)
-        kernels, closed = [], {}
-        lab.on("websocket", lambda socket: "/api/kernels/" in socket.url and kernels.append(socket))
         assert "2" in run_cell(lab, "print(1 + 1)")
-        assert kernels
-        for socket in kernels:
-            socket.on("close", lambda _: closed.setdefault("at", time.monotonic()))
         sharing = owner.get(f"/instances/{uuid}/sharing").json()
         if via == "revoke":
             action = f"/instances/{uuid}/links/{sharing['links'][0]['id']}/revoke"
@@ -115,13 +122,10 @@ def test_a_revoked_members_kernel_socket_closes_within_a_second(owner, person, l
             mine = next(m for m in sharing["members"] if m["username"] == member.username)
             action = f"/instances/{uuid}/members/{mine['id']}/remove"
         token = owner.csrf(owner.get(f"/instances/{uuid}/").text)
-        started = time.monotonic()
         assert owner.http.post(owner.base_url + action, data={"csrfmiddlewaretoken": token}).ok
-        answered = time.monotonic() - started
-        deadline = started + 5
-        while "at" not in closed and time.monotonic() < deadline:
-            lab.wait_for_timeout(20)  # Playwright hands over its events meanwhile
-        assert closed["at"] - started < 1, f"closed after {closed['at'] - started:.2f} s; the owner's page was " \
-                                           f"answered after {answered:.2f} s"
+        revoked = lab.evaluate("Date.now()")  # the change is committed once the owner's page is answered
+        closed = lab.wait_for_function("() => window.kernelClosed.find((entry) => entry.code === 4401)",
+                                       timeout=5000)
+        assert closed["at"] - revoked < 1000
         # and it stays shut: JupyterLab's reconnection and its REST calls are refused
         assert lab.evaluate("async () => (await fetch('/api/kernels')).status") == 403

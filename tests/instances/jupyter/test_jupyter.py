@@ -125,7 +125,7 @@ def test_a_revoked_members_kernel_socket_closes_within_a_second(owner, person, l
         assert owner.http.post(owner.base_url + action, data={"csrfmiddlewaretoken": token}).ok
         revoked = lab.evaluate("Date.now()")  # the change is committed once the owner's page is answered
         closed = lab.wait_for_function("() => window.kernelClosed.find((entry) => entry.code === 4401)",
-                                       timeout=5000)
+                                       timeout=5000).json_value()
         assert closed["at"] - revoked < 1000
         # and it stays shut: JupyterLab's reconnection and its REST calls are refused
         assert lab.evaluate("async () => (await fetch('/api/kernels')).status") == 403

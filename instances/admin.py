@@ -5,18 +5,22 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Q
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.html import format_html
 
 from visa import dashboard, waiting
-from visa.adminbuttons import Button, ButtonsMixin, Refused
+from visa.adminbuttons import Button, ButtonsMixin, DecisionAdmin, Refused
 
+from .cloud import driver
 from .dashboard import panel as dashboard_panel
 from .lifecycle import expiry, services
 from .models import (
     AccessRequest,
     BlockedUser,
+    Cloud,
     DesktopSession,
     Flavour,
     Image,
@@ -24,19 +28,66 @@ from .models import (
     InstanceEvent,
     InstanceMember,
     LifetimeExtension,
+    PlacementRule,
     Role,
     ShareToken,
 )
+from .models.placement import cloud_names
 from .sharing import links
 from .sharing.access import Refused as NoAccess
 from .sharing.access import check_data
-from .states import TRANSITIONS, IllegalTransition, State
+from .states import LIVE, TRANSITIONS, IllegalTransition, State
+
+
+@admin.register(Cloud)
+class CloudAdmin(admin.ModelAdmin):
+    """The clouds visa launches on; their secrets stay in the environment (see Cloud). Images and
+    sizes name the cloud that offers them; a cloud with instances on it cannot be deleted (disable it)."""
+    list_display = ["name", "enabled", "priority", "connection_kind", "images", "sizes", "live_instances"]
+    list_editable = ["enabled", "priority"]
+    filter_horizontal = ["groups"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Keystone without a scheme
+    fieldsets = [
+        (None, {"fields": ["name", "description", "enabled", "priority", "groups"]}),
+        ("How visa connects: one of the settings, a clouds.yaml entry, or a Keystone URL", {"fields": [
+            "from_settings", "clouds_yaml", "auth_url", "region_name", "project_name", "user_domain_name",
+            "project_domain_name", "username", "password_variable", "application_credential_id",
+            "application_credential_secret_variable"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            image_count=Count("images", filter=Q(images__enabled=True), distinct=True),
+            flavour_count=Count("flavours", filter=Q(flavours__enabled=True), distinct=True),
+            live_count=Count("instances", filter=Q(instances__state__in=LIVE), distinct=True))
+
+    @admin.display(description="connects with")
+    def connection_kind(self, cloud):
+        if cloud.from_settings:
+            return "the OPENSTACK_* settings"
+        if cloud.clouds_yaml:
+            return f"clouds.yaml: {cloud.clouds_yaml}"
+        return f"{cloud.auth_url} ({cloud.secret_variable})"
+
+    @admin.display(description="environments", ordering="image_count")
+    def images(self, cloud):
+        return cloud.image_count
+
+    @admin.display(description="sizes", ordering="flavour_count")
+    def sizes(self, cloud):
+        return cloud.flavour_count
+
+    @admin.display(description="live instances", ordering="live_count")
+    def live_instances(self, cloud):
+        return cloud.live_count
 
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ["icon_preview", "name", "cloud_id", "offers", "vnc_port", "enabled", "auto_accept_extensions"]
+    list_display = ["icon_preview", "name", "provider", "cloud_id", "offers", "vnc_port", "enabled",
+                    "auto_accept_extensions"]
     list_display_links = ["name"]
+    list_filter = ["provider", "enabled"]
 
     @admin.display(description="icon")
     def icon_preview(self, image):
@@ -46,7 +97,8 @@ class ImageAdmin(admin.ModelAdmin):
 
 @admin.register(Flavour)
 class FlavourAdmin(admin.ModelAdmin):
-    list_display = ["name", "cloud_id", "cpus", "ram_mb", "lifetime", "enabled"]
+    list_display = ["name", "provider", "cloud_id", "cpus", "ram_mb", "gpus", "lifetime", "enabled"]
+    list_filter = ["provider", "enabled"]
 
 
 class EventInline(admin.TabularInline):
@@ -136,13 +188,13 @@ class InstanceAdmin(ButtonsMixin, admin.ModelAdmin):
     there is no Add here; owner, environment, size and data stay as launched: the owner and their
     USER members attach and detach data on the instance page or the API (`services.attach`, which
     asks `openaccess.policy` for the owner and everyone the desktop is shared with)."""
-    list_display = ["name", "uuid", "owner", "state", "flavour", "image", "created_at", "expires_at",
+    list_display = ["name", "uuid", "owner", "state", "cloud", "flavour", "image", "created_at", "expires_at",
                     "last_activity_at"]
-    list_filter = ["state", ExpiresSoon, "image", "flavour"]
+    list_filter = ["state", ExpiresSoon, "cloud", "image", "flavour"]
     search_fields = ["name", "uuid", "owner__username", "server_id"]
-    readonly_fields = ["uuid", "owner", "image", "flavour", "experiments", "state", "state_reason", "server_id",
-                       "address", "activated_at", "state_changed_at", "last_activity_at", "lifetime_warned_at",
-                       "inactivity_warned_at"]
+    readonly_fields = ["uuid", "owner", "cloud", "image", "flavour", "experiments", "state", "state_reason",
+                       "server_id", "address", "activated_at", "state_changed_at", "last_activity_at",
+                       "lifetime_warned_at", "inactivity_warned_at", "networks", "security_groups", "placement_reasons"]
     inlines = [EventInline, MemberInline, BlockedInline]
     actions = [_lifecycle_action(name, getattr(services, name)) for name in LIFECYCLE]
     buttons = (Button("start", "Start"), Button("stop", "Stop"), Button("reboot", "Reboot"),
@@ -177,53 +229,28 @@ class InstanceAdmin(ButtonsMixin, admin.ModelAdmin):
         return f"{LIFECYCLE[button.name][1]} “{obj.name}”: it is {state} now; this page shows when it is done."
 
 
-def _decided(extension, accept):
-    verb = "Accepted" if accept else "Refused"
-    days = f"{extension.days} more day{'s' if extension.days != 1 else ''}"
-    return f"{verb} {days} for “{extension.instance.name}” (asked by {extension.requested_by})."
-
-
 @admin.register(LifetimeExtension)
-class LifetimeExtensionAdmin(ButtonsMixin, admin.ModelAdmin):
+class LifetimeExtensionAdmin(DecisionAdmin, admin.ModelAdmin):
     list_display = ["instance", "requested_by", "requested_at", "days", "reason", "decision", "decided_by"]
     list_filter = ["decision"]
     readonly_fields = ["instance", "requested_by", "days", "reason", "decision", "decided_by", "decided_at"]
-    actions = ["accept", "refuse"]
-    buttons = (Button("accept", "Accept"), Button("refuse", "Refuse"))
-    buttons_heading = "Decide"
-
-    def has_add_permission(self, request):
-        return False  # owners ask on the instance's page
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("instance", "requested_by")
 
-    def offers(self, obj, button):
+    def decide(self, obj, operator, accept):
+        return expiry.decide(obj, operator.username, accept=accept)
+
+    def pending(self, obj):
         return obj.decision == LifetimeExtension.Decision.PENDING
 
-    def press(self, request, obj, button):
-        accept = button.name == "accept"
-        if not self.offers(obj, button):
-            raise Refused(f"This request was decided before ({obj.decision} by {obj.decided_by}); nothing was changed.")
-        expiry.decide(obj, request.user.username, accept=accept)
-        return _decided(obj, accept)
+    def decided_before(self, obj):
+        return f"{obj.decision} by {obj.decided_by}"
 
-    def _decide(self, request, queryset, accept):
-        pending = list(queryset.filter(decision=LifetimeExtension.Decision.PENDING))
-        for extension in pending:
-            expiry.decide(extension, request.user.username, accept=accept)
-            self.message_user(request, _decided(extension, accept), messages.SUCCESS)
-        if len(pending) < len(queryset):
-            self.message_user(request, f"{len(queryset) - len(pending)} of the selected requests had already been "
-                                       "decided: left unchanged.", messages.WARNING)
-
-    @admin.action(description="Accept the selected requests", permissions=["change"])
-    def accept(self, request, queryset):
-        self._decide(request, queryset, True)
-
-    @admin.action(description="Refuse the selected requests", permissions=["change"])
-    def refuse(self, request, queryset):
-        self._decide(request, queryset, False)
+    def decided(self, accept, extensions):
+        verb = "Accepted" if accept else "Refused"
+        return " ".join(f"{verb} {e.days} more day{'s' if e.days != 1 else ''} for “{e.instance.name}” "
+                        f"(asked by {e.requested_by})." for e in extensions)
 
 
 waiting.register(LifetimeExtension, "Lifetime extension requests", decision=LifetimeExtension.Decision.PENDING)
@@ -274,3 +301,52 @@ class AccessRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # staff ask on the instance page, and its owner answers there
+
+
+class PlacementRuleForm(forms.ModelForm):
+    """A rule naming a network or security group the cloud does not have is refused here, so
+    no launch fails for it; a cloud that does not answer leaves the names unchecked (a warning)."""
+
+    unchecked = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        networks, groups = (cloud_names(cleaned.get(field) or "") for field in ("networks", "security_groups"))
+        if not (networks or groups):
+            return cleaned
+        unanswered, lacking = [], []
+        for where in cleaned.get("clouds") or Cloud.objects.filter(enabled=True):
+            try:
+                missing = driver.unknown_names(driver.connect(where, timeout=5), networks, groups)
+            except driver.ERRORS as error:
+                unanswered.append(f"{where.name} ({error})")
+            else:
+                lacking += [f"{where.name} has no {' and no '.join(missing)}"] if missing else []
+        if lacking:
+            raise forms.ValidationError(f"{'; '.join(lacking)}. Check the names (the cloud's, case-sensitive), "
+                                        "create them in the cloud first, or choose the clouds the rule is for.")
+        if unanswered:
+            self.unchecked = f"Not every cloud answered ({', '.join(unanswered)}): the names were not checked there."
+        return cleaned
+
+
+@admin.register(PlacementRule)
+class PlacementRuleAdmin(admin.ModelAdmin):
+    """Which networks and security groups a new VM gets (instances.lifecycle.placement)."""
+    form = PlacementRuleForm
+    list_display = ["name", "priority", "enabled", "last", "networks", "security_groups"]
+    list_filter = ["enabled"]
+    search_fields = ["name", "networks", "security_groups", "facility", "instrument"]
+    fieldsets = [
+        (None, {"fields": ["name", "priority", "enabled", "last"]}),
+        ("When the launch has", {"fields": ["groups", "role", "facility", "instrument", "data", "images", "flavours",
+                                            "clouds"],
+                                 "description": "Every condition set must hold; an empty one holds for any launch."}),
+        ("The VM gets", {"fields": ["networks", "security_groups"],
+                         "description": "Added to what earlier matching rules chose; empty: nothing added."}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.unchecked:
+            messages.warning(request, form.unchecked)

@@ -1,5 +1,5 @@
 """The operator's dashboard on the admin's front page (visa.dashboard): instances now by state,
-environment, size and purpose, the cloud's capacity against its limits, and the last 30 days
+environment, size, purpose and cloud, each cloud's capacity against its limits, and the last 30 days
 (launches per day, instances alive at each day's end, median time from launch to a desktop)."""
 import datetime
 import logging
@@ -11,21 +11,23 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from instances.cloud import driver as cloud
+from instances.cloud.health import TIMEOUT
 from instances.lifecycle.quota import CLOUD_RESOURCES
-from instances.models import Instance, InstanceEvent
+from instances.models import Cloud, Instance, InstanceEvent
 from instances.states import LIVE, State
 from visa import charts
 
 log = logging.getLogger(__name__)
 DAYS = 30
 CAPACITY_CACHE = 60  # seconds: the front page does not ask the cloud on every load
+SILENT = "silent"  # remembered for a cloud that did not answer
 
 
 def panel(request):
     if not request.user.has_perm("instances.view_instance"):
         return None
     return "admin/instances/dashboard.html", {
-        "now": now(), "capacity": capacity(), "cloud_name": cloud.cloud_name(), "days": DAYS,
+        "now": now(), "capacities": [(where, capacity(where)) for where in Cloud.objects.all()], "days": DAYS,
         "history": history(timezone.localdate()),
     }
 
@@ -35,23 +37,25 @@ def now():
     live = Instance.objects.filter(state__in=LIVE).order_by()
     found = {facet: list(live.values_list(field).annotate(n=Count("pk")).order_by("-n", field))
              for facet, field in (("state", "state"), ("environment", "image__name"), ("size", "flavour__name"),
-                                  ("purpose", "purpose"))}
-    total = sum(n for _, n in found["state"])
-    return {**found, "cloud": [(cloud.cloud_name(), total)] if total else []}  # one cloud (issue 15 adds more)
+                                  ("purpose", "purpose"), ("cloud", "cloud__name"))}
+    return found
 
 
-def capacity():
-    """The cloud's use of each limit, [(resource, used, maximum)], or None when it does not answer."""
-    found = cache.get("dashboard-capacity")
+def capacity(where):
+    """A cloud's use of each limit, [(resource, used, maximum)], or None when it does not answer
+    (asked with the readiness check's short timeout, and remembered as long, so that a cloud that
+    hangs does not hold the admin's front page)."""
+    key = f"dashboard-capacity-{where.pk}"
+    found = cache.get(key)
     if found is None:
         try:
             found = [(CLOUD_RESOURCES[name], used, maximum)
-                     for name, (used, maximum) in cloud.limits(cloud.connect()).items()]
+                     for name, (used, maximum) in cloud.limits(cloud.connect(where, timeout=TIMEOUT)).items()]
         except cloud.ERRORS as error:
-            log.warning("dashboard: the cloud's limits: %s", error)
-            return None
-        cache.set("dashboard-capacity", found, CAPACITY_CACHE)
-    return found
+            log.warning("dashboard: the limits of %s: %s", where.name, error)
+            found = SILENT
+        cache.set(key, found, CAPACITY_CACHE)
+    return None if found == SILENT else found
 
 
 def history(today):

@@ -7,7 +7,6 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 
-from instances.cloud import driver
 from instances.models import DesktopSession, Instance, ShareToken
 from instances.states import LIVE, State
 
@@ -29,11 +28,10 @@ class DatabaseCollector:
 def instances():
     family = GaugeMetricFamily("visa_instances", "Instances (not deleted), by state, image, flavour and cloud",
                                labels=["state", "image", "flavour", "cloud"])
-    cloud = driver.cloud_name()
-    rows = (Instance.objects.exclude(state=State.DELETED).values("state", "image__name", "flavour__name")
+    rows = (Instance.objects.exclude(state=State.DELETED).values("state", "image__name", "flavour__name", "cloud__name")
             .annotate(n=Count("pk")).order_by())
     for row in rows:
-        family.add_metric([row["state"], row["image__name"], row["flavour__name"], cloud], row["n"])
+        family.add_metric([row["state"], row["image__name"], row["flavour__name"], row["cloud__name"]], row["n"])
     return family
 
 

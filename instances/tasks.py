@@ -19,7 +19,7 @@ def advance(self, instance_pk, attempt=0, act=False):
     """Steps of an instance's change for up to VISA_STEP_SECONDS, then the task schedules itself
     again, so no task holds a worker for long; cloud errors are retried with backoff. A task that is
     no longer the instance's `step_task` was superseded (`queue.advance`) and does nothing."""
-    instance = Instance.objects.select_related("image", "flavour").filter(
+    instance = Instance.objects.select_related("image", "flavour", "cloud").filter(
         pk=instance_pk, step_task=self.request.id).first()
     if instance is None:
         return

@@ -14,6 +14,7 @@ router.register("api/instances/<uuid:uuid>/share-tokens", api.ShareTokenViewSet,
 router.register("api/instances/<uuid:uuid>/experiments", data.AttachedDataViewSet, basename="api-attached")
 router.register("api/instances/<uuid:uuid>/members", people.MemberViewSet, basename="api-member")
 router.register("api/instances/<uuid:uuid>/sessions", people.SessionViewSet, basename="api-session")
+router.register("api/clouds", api.CloudViewSet, basename="api-cloud")
 router.register("api/images", api.ImageViewSet, basename="api-image")
 router.register("api/flavours", api.FlavourViewSet, basename="api-flavour")
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("instances/launch", launch.launch, name="launch"),
     path("instances/new", launch.new, name="new-instance"),
     path("instances/new/options", launch.new_options, name="new-instance-options"),
+    path("instances/new/placement", launch.new_placement, name="new-instance-placement"),
     path("instances/new/search", launch.new_search, name="new-instance-search"),
     path("instances/new/pick/<int:pk>", launch.new_pick, name="new-instance-pick"),
     path("instances/<uuid:uuid>/", instance.detail, name="instance"),

@@ -51,5 +51,5 @@ class DatasetAdmin(admin.ModelAdmin):
 
 @admin.register(FacilityAccount)
 class FacilityAccountAdmin(admin.ModelAdmin):
-    list_display = ["facility_user_id", "user"]
-    search_fields = ["facility_user_id", "user__username"]
+    list_display = ["facility_user_id", "user", "login", "uid", "gid"]
+    search_fields = ["facility_user_id", "user__username", "login"]

@@ -26,6 +26,7 @@ def reset_quota(quota):
         return
     for name, value in DEFAULT_LIMITS[quota.purpose].items():
         setattr(quota, name, value)
+    quota.max_gpus = 0  # the model's default: devices are granted, never there by default
     quota.requires_approval = False
     quota.save()
     quota.flavours.clear()

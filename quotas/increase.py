@@ -15,9 +15,10 @@ FIGURES = ("max_instances", "max_vcpus", "max_ram_gb", "max_lifetime_hours")
 
 
 def current(limits):
-    """The figures of the limits that apply now, as a request names them."""
+    """The figures of the limits that apply now, as a request names them (and the GPUs, which a
+    user's own quota made by accepting keeps; operators grant those in the quota itself)."""
     return {"max_instances": limits.instances, "max_vcpus": limits.vcpus, "max_ram_gb": limits.ram_gb,
-            "max_lifetime_hours": int(limits.lifetime.total_seconds() // 3600)}
+            "max_lifetime_hours": int(limits.lifetime.total_seconds() // 3600), "max_gpus": limits.gpus}
 
 
 def pending(user, purpose):

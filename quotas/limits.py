@@ -25,6 +25,7 @@ class Limits:
     instances: int
     vcpus: int
     ram_gb: int
+    gpus: int
     lifetime: datetime.timedelta
     flavour_ids: frozenset | None  # None: every size
     image_ids: frozenset | None  # None: every environment
@@ -47,6 +48,7 @@ class Usage:
     instances: int = 0
     vcpus: int = 0
     ram_mb: int = 0
+    gpus: int = 0
 
 
 def _limits(quotas, source):
@@ -61,6 +63,7 @@ def _limits(quotas, source):
         instances=max(q.max_instances for q in quotas),
         vcpus=max(q.max_vcpus for q in quotas),
         ram_gb=max(q.max_ram_gb for q in quotas),
+        gpus=max(q.max_gpus for q in quotas),
         lifetime=datetime.timedelta(hours=max(q.max_lifetime_hours for q in quotas)),
         flavour_ids=allowed("flavours"),
         image_ids=allowed("images"),
@@ -130,6 +133,12 @@ def check(user, limits, used, flavour, image):
             resource="ram_gb", used=used.ram_mb / 1024, limit=limits.ram_gb, requested=flavour.ram_mb / 1024,
             **details,
         )
+    if used.gpus + flavour.gpus > limits.gpus:
+        raise QuotaExceeded(
+            f"{flavour.name} needs {_gpus(flavour.gpus)} and {used.gpus} of your {limits.gpus}{kind} GPUs are in "
+            "use: choose a size without GPUs, delete an instance, or ask the operators for GPUs.",
+            resource="gpus", used=used.gpus, limit=limits.gpus, requested=flavour.gpus, **details,
+        )
 
 
 def no_more_instances(limits, used):
@@ -151,11 +160,18 @@ def unfit(flavour, limits, used):
     ram_left = max(limits.ram_gb * 1024 - used.ram_mb, 0)
     if flavour.ram_mb > ram_left:
         return f"needs {_gb(flavour.ram_mb)} GB of memory, your quota has {_gb(ram_left)} GB left"
+    gpus_left = max(limits.gpus - used.gpus, 0)
+    if flavour.gpus > gpus_left:
+        return f"needs {_gpus(flavour.gpus)}, your quota has {gpus_left} left"
     return ""
 
 
 def _gb(mb):
     return f"{mb / 1024:g}"
+
+
+def _gpus(count):
+    return f"{count} GPU{'s' if count > 1 else ''}"
 
 
 def _check_allowed(item, allowed_ids, noun, purpose):

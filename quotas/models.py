@@ -39,6 +39,8 @@ class Quota(models.Model):
     max_instances = models.PositiveIntegerField("running instances", default=2)
     max_vcpus = models.PositiveIntegerField("vCPUs", default=8, help_text="Total over running instances")
     max_ram_gb = models.PositiveIntegerField("RAM (GB)", default=16, help_text="Total over running instances")
+    # Devices are scarce: none unless an operator grants them.
+    max_gpus = models.PositiveIntegerField("GPUs", default=0, help_text="Total over running instances")
     max_lifetime_hours = models.PositiveIntegerField("maximum lifetime (hours)", default=14 * 24)
     flavours = models.ManyToManyField(
         "instances.Flavour", blank=True, related_name="+", help_text="Sizes allowed; none chosen means every size"

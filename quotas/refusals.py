@@ -35,3 +35,10 @@ class ApprovalRequired(LaunchRefused):
 
 class CloudFull(LaunchRefused):
     code = "cloud_full"
+
+
+class IdentityRequired(LaunchRefused):
+    """The site requires a facility identity for the owner's account in the VM
+    (VISA_REQUIRE_FACILITY_IDENTITY) and the user has none."""
+
+    code = "facility_identity_required"

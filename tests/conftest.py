@@ -18,6 +18,9 @@ from tests.support.rfbclient import non_blank
 from tests.support.stack import Stack
 from tests.support.web import WebUser
 
+# Every devcloud answer of the session, checked against tempest's schemas at its end.
+pytest_plugins = ["tests.support.schemacheck"]
+
 # Property tests check results, not speed (benchmarks do that): no per-example deadline, which a
 # loaded machine would miss.
 hypothesis.settings.register_profile("visa", deadline=None)

@@ -49,3 +49,25 @@ def test_a_facility_user_id_that_is_someone_elses_refuses_the_sign_in_and_change
         backend.create_user({"sub": "newcomer", "facility_user_id": "F-42", "eduperson_entitlement": ENTITLEMENTS})
     assert not type(holder).objects.filter(username="newcomer").exists()
     assert FacilityAccount.objects.get(facility_user_id="F-42").user == holder
+
+
+IDENTITY_CLAIMS = {**HELMHOLTZ["OIDC_CLAIMS"], "login": "uid", "uid": "uidNumber", "gid": "gidNumber", "group": "",
+                   "unix_groups": "posixGroups", "home": "homeDirectory"}
+
+
+@pytest.mark.django_db
+@override_settings(**PROVIDER, **HELMHOLTZ | {"OIDC_CLAIMS": IDENTITY_CLAIMS})
+def test_the_facility_identity_comes_from_the_claims_and_a_harmful_value_is_left_out(caplog):
+    backend = ClaimsBackend()
+    user = backend.create_user({"sub": "a1b2", "facility_user_id": "F-7", "uid": "alice", "uidNumber": "41001",
+                                "gidNumber": 4100, "posixGroups": ["spb", "xfel:3001"], "homeDirectory": "/home/alice"})
+    account = FacilityAccount.objects.get(user=user)
+    assert (account.facility_user_id, account.login, account.uid, account.gid) == ("F-7", "alice", 41001, 4100)
+    assert (account.groups, account.home, account.has_identity) == (["spb", "xfel:3001"], "/home/alice", True)
+
+    backend.update_user(user, {"sub": "a1b2", "uid": "alice", "uidNumber": "0", "posixGroups": "spb,wheel:0",
+                               "homeDirectory": "/home/../root"})
+    account.refresh_from_db()
+    assert (account.uid, account.groups, account.home) == (41001, ["spb", "xfel:3001"], "/home/alice")  # kept
+    assert "OIDC claim 'uidNumber' for a1b2 ignored" in caplog.text
+    assert "OIDC claim 'posixGroups' for a1b2 ignored" in caplog.text

@@ -6,7 +6,7 @@ A ModelAdmin lists its `buttons`, says which it offers for an object and carries
 `Refused` with why not and what to do next."""
 from dataclasses import dataclass
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -79,3 +79,55 @@ class ButtonsMixin:
             self.log_change(request, obj, done)
             self.message_user(request, done, messages.SUCCESS)
         return redirect(change_page)
+
+
+class DecisionAdmin(ButtonsMixin):
+    """Users' requests that an operator accepts or refuses once: by the buttons on a request's page
+    or by the actions on the list. A kind of request says how to `decide` one (False when it was
+    decided before), whether it is `pending`, and what was `decided`, in words."""
+    actions = ["accept", "refuse"]
+    buttons = (Button("accept", "Accept"), Button("refuse", "Refuse"))
+    buttons_heading = "Decide"
+
+    def decide(self, obj, operator, accept) -> bool:
+        raise NotImplementedError
+
+    def pending(self, obj) -> bool:
+        raise NotImplementedError
+
+    def decided(self, accept, objs) -> str:
+        raise NotImplementedError
+
+    def decided_before(self, obj) -> str:
+        raise NotImplementedError
+
+    def has_add_permission(self, request):
+        return False  # users ask from visa's pages
+
+    def offers(self, obj, button):
+        return self.pending(obj)
+
+    def press(self, request, obj, button):
+        accept = button.name == "accept"
+        if not self.decide(obj, request.user, accept):
+            obj.refresh_from_db()
+            raise Refused(f"This request was decided before ({self.decided_before(obj)}); nothing was changed.")
+        return self.decided(accept, [obj])
+
+    def _decide(self, request, queryset, accept):
+        decided = [obj for obj in queryset if self.decide(obj, request.user, accept)]
+        for obj in decided:
+            self.log_change(request, obj, "Accepted." if accept else "Refused.")
+        if decided:
+            self.message_user(request, self.decided(accept, decided), messages.SUCCESS)
+        if len(decided) < len(queryset):
+            self.message_user(request, f"{len(queryset) - len(decided)} of the selected requests had already been "
+                                       "decided: left unchanged.", messages.WARNING)
+
+    @admin.action(description="Accept the selected requests (the users are told)", permissions=["change"])
+    def accept(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @admin.action(description="Refuse the selected requests (the users are told)", permissions=["change"])
+    def refuse(self, request, queryset):
+        self._decide(request, queryset, False)

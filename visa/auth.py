@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.models import Group
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, resolve_url
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -84,6 +84,7 @@ class ClaimsBackend(OIDCAuthenticationBackend):
         user.save()
         if mapping["groups"]:
             user.groups.set([Group.objects.get_or_create(name=name)[0] for name in groups_from(claims)])
+        account = identity_from(claims, user)
         facility_user_id = claim(claims, mapping["facility_user_id"])
         if facility_user_id:
             if len(facility_user_id) > FacilityAccount._meta.get_field("facility_user_id").max_length:
@@ -92,8 +93,34 @@ class ClaimsBackend(OIDCAuthenticationBackend):
             if taken.exists():
                 raise SuspiciousOperation(
                     f"facility user id {facility_user_id} already belongs to {taken.get().user}")
-            FacilityAccount.objects.update_or_create(user=user, defaults={"facility_user_id": facility_user_id})
+            account["facility_user_id"] = facility_user_id
+        if account:
+            FacilityAccount.objects.update_or_create(user=user, defaults=account)
         return user
+
+
+IDENTITY_FIELDS = ("login", "uid", "gid", "group", "home")
+
+
+def identity_from(claims, user):
+    """The user's POSIX identity at the facility from the claims configured in OIDC_CLAIMS: each
+    value checked as FacilityAccount checks it; a value that fails (uid 0, "../x", "Alice") is
+    left out, with a warning, rather than given to a VM."""
+    mapping, found = {"unix_groups": "", **dict.fromkeys(IDENTITY_FIELDS, ""), **settings.OIDC_CLAIMS}, {}
+    wanted = {name: claim(claims, mapping[name]) for name in IDENTITY_FIELDS if mapping[name]}
+    if mapping["unix_groups"]:
+        values = claims.get(mapping["unix_groups"]) or []
+        values = values.split(",") if isinstance(values, str) else values
+        wanted["groups"] = [str(v).strip() for v in values] if isinstance(values, list) else [str(values)]
+    for name, value in wanted.items():
+        if value in ("", []):
+            continue
+        try:
+            found[name] = FacilityAccount._meta.get_field(name).clean(value, None)
+        except ValidationError as error:
+            claimed = mapping["unix_groups" if name == "groups" else name]
+            log.warning("OIDC claim %r for %s ignored: %s", claimed, user.username, " ".join(error.messages))
+    return found
 
 
 class CallbackView(OIDCAuthenticationCallbackView):

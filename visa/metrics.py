@@ -41,8 +41,8 @@ REFUSALS = Counter("visa_launch_refusals", "Launches refused, by reason", ["reas
 LAUNCH_TO_ACTIVE = Histogram(
     "visa_launch_to_active_seconds", "Seconds from a launch to its desktop ready (first ACTIVE)",
     buckets=(5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600))
-CLOUD_CALLS = Counter("visa_cloud_calls", "Cloud API calls, by call", ["call"])
-CLOUD_ERRORS = Counter("visa_cloud_errors", "Cloud API calls that failed, by call", ["call"])
+CLOUD_CALLS = Counter("visa_cloud_calls", "Cloud API calls, by call and cloud", ["call", "cloud"])
+CLOUD_ERRORS = Counter("visa_cloud_errors", "Cloud API calls that failed, by call and cloud", ["call", "cloud"])
 TASK_SECONDS = Histogram("visa_task_seconds", "Celery task durations, by task and outcome", ["task", "outcome"],
                          buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
 DESKTOP_CONNECTIONS = Counter("visa_desktop_connections", "Desktop connections opened, by role", ["role"])

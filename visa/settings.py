@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a lockout into its answer (visa.lockout.response)
+    "visa.onethread.OneThreadMiddleware",  # last: every middleware above runs in the request's thread
 ]
 
 ROOT_URLCONF = "visa.urls"
@@ -271,6 +272,16 @@ VISA_AGENT_POLL_SECONDS = env.seconds("VISA_AGENT_POLL_SECONDS", 5)
 _site = urlsplit(VISA_SITE_URL)
 VISA_NOTEBOOK_ORIGIN = env.origin_template(
     "VISA_NOTEBOOK_ORIGIN", f"{_site.scheme}://{{uuid}}.localhost" + (f":{_site.port}" if _site.port else ""))
+# Networks and security groups (cloud names) of a VM no placement rule matched (instances.lifecycle.
+# placement; rules are in Django admin); empty: the cloud's defaults.
+VISA_DEFAULT_NETWORKS = env.names("VISA_DEFAULT_NETWORKS")
+VISA_DEFAULT_SECURITY_GROUPS = env.names("VISA_DEFAULT_SECURITY_GROUPS")
+# The owner's account in the VM takes their facility identity (openaccess.FacilityAccount: login,
+# uid, gid, groups, home). When required, a user without one may not launch.
+VISA_REQUIRE_FACILITY_IDENTITY = env.flag("VISA_REQUIRE_FACILITY_IDENTITY", False)
+# The facility's home directories: when set, a VM mounts <server>:<home> at <home> over NFS.
+VISA_HOME_NFS_SERVER = os.environ.get("VISA_HOME_NFS_SERVER", "")
+VISA_HOME_NFS_OPTIONS = os.environ.get("VISA_HOME_NFS_OPTIONS", "rw,nfsvers=4.1,nosuid,nodev,_netdev")
 
 # Monitoring (visa/monitoring.py). /metrics answers a request with this bearer token or from one of
 # these addresses or networks, and nobody else (neither set: nobody).

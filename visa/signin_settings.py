@@ -50,6 +50,13 @@ OIDC_CLAIMS = {
     "last_name": os.environ.get("OIDC_LAST_NAME_CLAIM", "family_name"),
     "groups": os.environ.get("OIDC_GROUPS_CLAIM", "groups"),
     "facility_user_id": os.environ.get("OIDC_FACILITY_USER_ID_CLAIM", ""),
+    # The user's POSIX identity at the facility (openaccess.FacilityAccount); empty: not taken.
+    "login": os.environ.get("OIDC_LOGIN_CLAIM", ""),
+    "uid": os.environ.get("OIDC_UID_CLAIM", ""),
+    "gid": os.environ.get("OIDC_GID_CLAIM", ""),
+    "group": os.environ.get("OIDC_GROUP_CLAIM", ""),
+    "unix_groups": os.environ.get("OIDC_UNIX_GROUPS_CLAIM", ""),
+    "home": os.environ.get("OIDC_HOME_CLAIM", ""),
 }
 # Only group values matching this become groups; with a capture group, that part is the name
 # (e.g. "urn:geant:helmholtz.de:group:([^#]+)#login.helmholtz.de").

@@ -4,8 +4,9 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
-from . import catalogue, dcache, faults, flavours, glance, introspection, keystone, nova, xvnc
+from . import catalogue, dcache, faults, flavours, glance, introspection, keystone, neutron, nova, recording, xvnc
 from .cloud import Cloud
 from .vncserver import BuiltinDesktops
 from .web import App, Server
@@ -32,6 +33,7 @@ def options(argv):
     option("project", "visa", "its project")
     choices = ["builtin", "xvnc", "auto"]
     option("vnc", "auto", "desktops: builtin VNC server, Xvnc, or Xvnc if installed", choices=choices)
+    option("record", "", "folder to write every OpenStack API answer to, as JSON lines, for tests (none)")
     args = parser.parse_args(argv)
     if args.vnc == "xvnc" and not xvnc.available():
         parser.error("--vnc xvnc needs TigerVNC's Xvnc and vncpasswd on the PATH")
@@ -59,9 +61,12 @@ def main(argv=None):
 
 def serve(args, cloud):
     identity = keystone.Identity(args.username, args.password, args.project, cloud.token_secret)
-    apis = [keystone.routes, nova.routes, flavours.routes, glance.routes, dcache.routes, introspection.routes,
-            faults.routes]
-    with Server((args.host, args.port), App(cloud, identity, apis, faults.Faults(), cloud.door)) as server:
+    apis = [keystone.routes, nova.root, nova.routes, flavours.routes, glance.routes, neutron.routes, dcache.routes,
+            introspection.routes, faults.routes]
+    network = neutron.Network(Path(args.state).with_suffix(".network.json"))
+    recorder = recording.Recorder(args.record) if args.record else None
+    app = App(cloud, identity, apis, faults.Faults(), cloud.door, network, recorder)
+    with Server((args.host, args.port), app) as server:
         host, port = server.server_address[:2]  # port 0 means any free port: say which
         logging.getLogger("devcloud").info("%s desktops, VNC on port %s", cloud.desktops.name, args.vnc_port)
         print(f"devcloud listening on http://{host}:{port}/v3", flush=True)

@@ -56,6 +56,9 @@ class Server:
     updated: str
     launched_at: str | None = None
     fault: str | None = None
+    # Its networks (names, the first one's address being its own) and security groups (names).
+    networks: list = dataclasses.field(default_factory=lambda: ["devcloud-net"])
+    security_groups: list = dataclasses.field(default_factory=lambda: ["default"])
     # Files the server wrote after its first boot (path -> content): its disk, kept across reboots.
     written: dict = dataclasses.field(default_factory=dict)
     # Input messages its builtin VNC server received; counted anew at each devcloud start.
@@ -120,7 +123,7 @@ class Cloud:
             "ram": sum(f.ram for f in flavours),
         }
 
-    def create(self, name, image_id, flavor_id, metadata, user_data):
+    def create(self, name, image_id, flavor_id, metadata, user_data, networks=None, security_groups=None):
         flavour = catalogue.flavour(flavor_id)
         with self._lock:
             used = self.usage()
@@ -137,6 +140,10 @@ class Cloud:
             server = Server(
                 str(uuid.uuid4()), name, image_id, flavor_id, metadata, user_data, address, BUILD, created, created
             )
+            if networks is not None:
+                server.networks = networks
+            if security_groups is not None:
+                server.security_groups = security_groups
             self._servers[server.id] = server
             self._boot_later(server)
             self._save()

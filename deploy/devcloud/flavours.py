@@ -1,17 +1,19 @@
 """Nova (compute API v2.1): flavours and the project's limits."""
 from . import catalogue
-from .nova import API, fault, links, reply
-from .web import Routes
+from .nova import API, fault, links, microversion, version_headers
+from .web import Reply, Routes
 
-routes = Routes()
+routes = Routes(headers=version_headers)
 
 
 def _flavour(request, flavour, detail):
+    version = microversion(request)
     summary = {"id": flavour.id, "name": flavour.name, "links": links(request, "flavors", flavour.id)}
+    if version >= (2, 55):
+        summary["description"] = None
     if not detail:
         return summary
-    return {
-        **summary,
+    summary.update({
         "vcpus": flavour.vcpus,
         "ram": flavour.ram,
         "disk": flavour.disk,
@@ -20,14 +22,15 @@ def _flavour(request, flavour, detail):
         "rxtx_factor": 1.0,
         "os-flavor-access:is_public": True,
         "OS-FLV-DISABLED:disabled": False,
-        "description": None,
-        "extra_specs": {},
-    }
+    })
+    if version >= (2, 61):
+        summary["extra_specs"] = {}
+    return summary
 
 
 @routes.add("GET", API + "/flavors(?P<detail>/detail)?")
 def list_flavours(request, detail):
-    return reply(request, 200, {"flavors": [_flavour(request, f, detail) for f in catalogue.FLAVOURS.values()]})
+    return Reply(200, {"flavors": [_flavour(request, f, detail) for f in catalogue.FLAVOURS.values()]})
 
 
 @routes.add("GET", API + "/flavors/(?P<flavor_id>[^/]+)")
@@ -35,7 +38,20 @@ def show_flavour(request, flavor_id):
     flavour = catalogue.flavour(flavor_id)
     if flavour is None:
         raise fault(404, "itemNotFound", f"Flavor {flavor_id} could not be found.")
-    return reply(request, 200, {"flavor": _flavour(request, flavour, detail=True)})
+    return Reply(200, {"flavor": _flavour(request, flavour, detail=True)})
+
+
+# Limits that later microversions no longer report, with Nova's defaults: (until, name, value).
+LEGACY_LIMITS = [
+    ((2, 35), "maxSecurityGroups", 10),  # network limits went with nova-network (2.36)
+    ((2, 35), "maxSecurityGroupRules", 20),
+    ((2, 35), "maxTotalFloatingIps", 10),
+    ((2, 35), "totalSecurityGroupsUsed", 0),
+    ((2, 35), "totalFloatingIpsUsed", 0),
+    ((2, 38), "maxImageMeta", 128),  # image proxies went at 2.39
+    ((2, 56), "maxPersonality", 5),  # personality files went at 2.57
+    ((2, 56), "maxPersonalitySize", 10240),
+]
 
 
 @routes.add("GET", API + "/limits")
@@ -46,7 +62,6 @@ def limits(request):
         "maxTotalCores": quota["cores"],
         "maxTotalRAMSize": quota["ram"],
         "maxServerMeta": 128,
-        "maxImageMeta": 128,
         "maxTotalKeypairs": 100,
         "maxServerGroups": 10,
         "maxServerGroupMembers": 10,
@@ -55,4 +70,6 @@ def limits(request):
         "totalRAMUsed": used["ram"],
         "totalServerGroupsUsed": 0,
     }
-    return reply(request, 200, {"limits": {"absolute": absolute, "rate": []}})
+    version = microversion(request)
+    absolute.update({name: value for until, name, value in LEGACY_LIMITS if version <= until})
+    return Reply(200, {"limits": {"absolute": absolute, "rate": []}})

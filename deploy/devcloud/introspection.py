@@ -27,6 +27,10 @@ def servers(request):
                     "vnc": cloud.desktops.name,
                     "user_data": userdata.decode(server.user_data),
                     "written": server.written,  # files it wrote since, such as rotated secrets
+                    # The account cloud-init made for the user, which its desktop session runs as.
+                    "account": userdata.account(server.user_data),
+                    "networks": server.networks,
+                    "security_groups": server.security_groups,
                     # What it has mounted now: from the user data at boot, then as its mount agent says.
                     "mounts": [{"path": path, "point": point, "read_only": read_only}
                                for path, point, read_only in cloud.mounts(server.id)],

@@ -84,6 +84,7 @@ def _catalog(base_url):
         ("identity", "keystone", base_url),
         ("compute", "nova", f"{base_url}/compute/v2.1"),
         ("image", "glance", f"{base_url}/image"),
+        ("network", "neutron", f"{base_url}/network"),
     ]
     return [
         {
@@ -141,7 +142,7 @@ def version(request):
 def create_token(request):
     identity = request.app.identity
     if not identity.authenticate(request.json().get("auth") or {}):
-        raise HttpError(401, unauthorized())
+        raise unauthorized(request)
     token, expires = identity.issue()
     return Reply(201, _token(request, expires), {"X-Subject-Token": token})
 
@@ -152,3 +153,31 @@ def validate_token(request):
     if expires is None:
         raise HttpError(404, {"error": {"code": 404, "title": "Not Found", "message": "Could not find token."}})
     return Reply(200, _token(request, expires))
+
+
+def _collection(request):
+    """The `links` of a Keystone collection that fits on one page."""
+    return {"self": f"{request.base_url}{request.path}", "previous": None, "next": None}
+
+
+@routes.add("GET", "/v3/auth/catalog")
+def catalog(request):
+    return Reply(200, {"catalog": _catalog(request.base_url), "links": _collection(request)})
+
+
+@routes.add("GET", "/v3/auth/projects")
+def projects(request):
+    identity = request.app.identity
+    project = {
+        "id": identity.project_id,
+        "name": identity.project,
+        "domain_id": DOMAIN["id"],
+        "description": "",
+        "enabled": True,
+        "parent_id": DOMAIN["id"],
+        "is_domain": False,
+        "tags": [],
+        "options": {},
+        "links": {"self": f"{request.base_url}/v3/projects/{identity.project_id}"},
+    }
+    return Reply(200, {"projects": [project], "links": _collection(request)})

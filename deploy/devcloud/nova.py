@@ -3,14 +3,11 @@ import hashlib
 import re
 import secrets
 
-from . import catalogue, userdata
+from . import catalogue, neutron, userdata
 from .cloud import ACTIVE, BUILD, ERROR, REBOOT, SHUTOFF, Conflict, NotFound, QuotaExceeded
 from .web import HttpError, Reply, Routes
 
-routes = Routes()
-
 MIN_VERSION, MAX_VERSION = (2, 1), (2, 79)
-NETWORK = "devcloud-net"
 API = r"/compute/v2\.1"
 # Nova's vm_state, task_state and power_state (1 running, 4 shut down) behind each status.
 STATES = {
@@ -59,18 +56,21 @@ def _text(version):
     return "%d.%d" % version
 
 
-def reply(request, status, body=None, headers=None):
+def version_headers(request):
+    """The microversion of the answer, on every answer past authentication, errors included, as
+    Nova's API says it; a microversion Nova would refuse is refused here (no such headers then)."""
     version = _text(microversion(request))
-    return Reply(
-        status,
-        body,
-        {
-            "OpenStack-API-Version": f"compute {version}",
-            "X-OpenStack-Nova-API-Version": version,
-            "Vary": "OpenStack-API-Version, X-OpenStack-Nova-API-Version",
-            **(headers or {}),
-        },
-    )
+    return {
+        "OpenStack-API-Version": f"compute {version}",
+        "X-OpenStack-Nova-API-Version": version,
+        "Vary": "OpenStack-API-Version, X-OpenStack-Nova-API-Version",
+    }
+
+
+# The version documents of the root are not under microversion control (Nova's `Versions`);
+# everything under /v2.1 is.
+root = Routes()
+routes = Routes(headers=version_headers)
 
 
 def _version_document(request):
@@ -96,11 +96,15 @@ def _server_summary(request, server):
     return {"id": server.id, "name": server.name, "links": links(request, "servers", server.id)}
 
 
-def _server_detail(request, server):
+def _server_detail(request, server, shown=False):
+    """A server as GET /servers/detail lists it, or (`shown`) as GET /servers/{id} shows it, in
+    the microversion asked for; fields an administrator alone sees (OS-EXT-SRV-ATTR:*,
+    host_status) are left out, as Nova's default policy does for a project's member."""
     identity = request.app.identity
     vm_state, task_state, power_state = STATES[server.status]
     flavour = catalogue.flavour(server.flavor_id)
-    if microversion(request) >= (2, 47):  # the flavour is embedded since 2.47, referenced before
+    version = microversion(request)
+    if version >= (2, 47):  # the flavour is embedded since 2.47, referenced before
         flavor = {
             "original_name": flavour.name,
             "vcpus": flavour.vcpus,
@@ -112,7 +116,6 @@ def _server_detail(request, server):
         }
     else:
         flavor = {"id": flavour.id, "links": links(request, "flavors", flavour.id)[1:]}
-    mac = "fa:16:3e:" + ":".join("%02x" % int(octet) for octet in server.address.split(".")[1:])
     detail = {
         **_server_summary(request, server),
         "status": server.status,
@@ -124,20 +127,13 @@ def _server_detail(request, server):
         "flavor": flavor,
         "created": server.created,
         "updated": server.updated,
-        "addresses": {
-            NETWORK: [
-                {"addr": server.address, "version": 4, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": mac}
-            ]
-        },
+        "addresses": neutron.addresses(server),
         "accessIPv4": server.address,
         "accessIPv6": "",
         "key_name": None,
         "config_drive": "",
         "progress": 0,
-        "locked": False,
-        "description": None,
-        "tags": [],
-        "security_groups": [{"name": "default"}],
+        "security_groups": [{"name": name} for name in server.security_groups],
         "os-extended-volumes:volumes_attached": [],
         "OS-DCF:diskConfig": "MANUAL",
         "OS-EXT-AZ:availability_zone": "nova",
@@ -149,7 +145,21 @@ def _server_detail(request, server):
     }
     if server.status == ERROR:
         detail["fault"] = {"code": 500, "created": server.updated, "message": server.fault}
+    for since, name, value in SINCE:
+        if version >= since and (shown or name != "server_groups"):  # server_groups: shown, not listed
+            detail[name] = value
     return detail
+
+
+# What later microversions add to a server, none of which devcloud has: (since, field, value).
+SINCE = [
+    ((2, 9), "locked", False),
+    ((2, 19), "description", None),
+    ((2, 26), "tags", []),
+    ((2, 63), "trusted_image_certificates", None),
+    ((2, 71), "server_groups", []),
+    ((2, 73), "locked_reason", None),
+]
 
 
 def _no_server(server_id):
@@ -161,7 +171,24 @@ def _reference(value):
     return str(value or "").rstrip("/").rsplit("/", 1)[-1]
 
 
-@routes.add("GET", "/compute/?", public=True)
+def _placement(spec):
+    """The network uuids and security group names or ids a create asks for: without networks
+    (or "auto") the project's network, "none" none; without security groups, "default"."""
+    networks = spec.get("networks", "auto")
+    if networks == "auto":
+        networks = [{"uuid": neutron.network(neutron.DEFAULT_NETWORK)["id"]}]
+    elif networks == "none":
+        networks = []
+    if not isinstance(networks, list) or not all(isinstance(n, dict) and isinstance(n.get("uuid"), str)
+                                                 for n in networks):
+        raise bad_request("Invalid input for field/attribute networks (devcloud takes a list of {\"uuid\": ...}).")
+    groups = spec.get("security_groups", [{"name": neutron.DEFAULT_GROUP}])
+    if not isinstance(groups, list) or not all(isinstance(g, dict) and isinstance(g.get("name"), str) for g in groups):
+        raise bad_request("Invalid input for field/attribute security_groups.")
+    return [n["uuid"] for n in networks], [g["name"] for g in groups]
+
+
+@root.add("GET", "/compute/?", public=True)
 def versions(request):
     return Reply(200, {"versions": [_version_document(request)]})
 
@@ -183,7 +210,7 @@ def list_servers(request, detail):
     if request.param("status"):
         servers = [s for s in servers if s.status == request.param("status").upper()]
     view = _server_detail if detail else _server_summary
-    return reply(request, 200, {"servers": [view(request, s) for s in servers]})
+    return Reply(200, {"servers": [view(request, s) for s in servers]})
 
 
 @routes.add("POST", API + "/servers")
@@ -206,26 +233,41 @@ def create_server(request):
     user_data = spec.get("user_data")
     if user_data and userdata.decode(user_data) is None:
         raise bad_request("User data needs to be valid base 64.")
+    networks, groups = request.app.network.placement(*_placement(spec))
     try:
-        server = request.app.cloud.create(name, image_id, flavor_id, metadata, user_data)
+        server = request.app.cloud.create(name, image_id, flavor_id, metadata, user_data, networks, groups)
     except QuotaExceeded as error:
         raise fault(403, "forbidden", str(error)) from None
     created = {
         "id": server.id,
         "links": links(request, "servers", server.id),
         "OS-DCF:diskConfig": "MANUAL",
-        "security_groups": [{"name": "default"}],
+        "security_groups": [{"name": name} for name in server.security_groups],
         "adminPass": secrets.token_urlsafe(9),
     }
-    return reply(request, 202, {"server": created}, {"Location": created["links"][0]["href"]})
+    return Reply(202, {"server": created}, {"Location": created["links"][0]["href"]})
+
+
+def _server(request, server_id):
+    server = request.app.cloud.get(server_id)
+    if server is None:
+        raise _no_server(server_id)
+    return server
 
 
 @routes.add("GET", API + "/servers/(?P<server_id>[^/]+)")
 def show_server(request, server_id):
-    server = request.app.cloud.get(server_id)
-    if server is None:
-        raise _no_server(server_id)
-    return reply(request, 200, {"server": _server_detail(request, server)})
+    return Reply(200, {"server": _server_detail(request, _server(request, server_id), shown=True)})
+
+
+@routes.add("GET", API + "/servers/(?P<server_id>[^/]+)/ips")
+def addresses(request, server_id):
+    return Reply(200, {"addresses": neutron.addresses(_server(request, server_id), detail=False)})
+
+
+@routes.add("GET", API + "/servers/(?P<server_id>[^/]+)/metadata")
+def metadata(request, server_id):
+    return Reply(200, {"metadata": _server(request, server_id).metadata})
 
 
 @routes.add("DELETE", API + "/servers/(?P<server_id>[^/]+)")
@@ -234,7 +276,7 @@ def delete_server(request, server_id):
         request.app.cloud.delete(server_id)
     except NotFound:
         raise _no_server(server_id) from None
-    return reply(request, 204)
+    return Reply(204)
 
 
 @routes.add("POST", API + "/servers/(?P<server_id>[^/]+)/action")
@@ -251,4 +293,4 @@ def server_action(request, server_id):
         raise _no_server(server_id) from None
     except Conflict as error:
         raise fault(409, "conflictingRequest", str(error)) from None
-    return reply(request, 202)
+    return Reply(202)

@@ -84,3 +84,25 @@ def vnc_password(user_data, written=None):
     # The image's VNC service reads the file's first line, so a trailing newline is not part of it.
     lines = (file(user_data, VNC_PASSWORD_PATH, written) or "").splitlines()
     return lines[0] if lines and lines[0] else None
+
+
+def account(user_data):
+    """The account cloud-init makes for the user (the first `users` entry but "default"): name,
+    uid, primary group and its gid (made by a `groupadd -g` in `bootcmd`), groups and home; or None."""
+    config = cloud_config(user_data)
+    users = [u for u in config.get("users") or [] if isinstance(u, dict) and u.get("name")]
+    if not users:
+        return None
+    user = users[0]
+    gids = {str(c[-1]): str(c[c.index("-g") + 1]) for c in config.get("bootcmd") or []
+            if isinstance(c, list) and c[:1] == ["groupadd"] and "-g" in c[:-2]}
+    group = user.get("primary_group") or user["name"]
+    groups = user.get("groups") or []
+    return {
+        "name": str(user["name"]),
+        "uid": user.get("uid"),
+        "group": group,
+        "gid": int(gids[group]) if gids.get(group, "").isdigit() else None,
+        "groups": [g.strip() for g in groups.split(",")] if isinstance(groups, str) else list(groups),
+        "home": user.get("homedir") or f"/home/{user['name']}",
+    }

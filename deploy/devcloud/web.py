@@ -46,10 +46,15 @@ class Request:
 
 
 class Routes:
-    """(method, path pattern) -> handler; handlers take the request and the pattern's named groups."""
+    """(method, path pattern) -> handler; handlers take the request and the pattern's named groups.
 
-    def __init__(self):
+    `headers(request)`, if given, names headers for every answer of these routes once the caller is
+    authenticated, errors included (Nova's microversion); it may refuse the request with HttpError.
+    """
+
+    def __init__(self, headers=None):
         self.table = []
+        self.headers = headers
 
     def add(self, method, pattern, public=False):
         """Register a handler; unless `public`, it needs a valid X-Auth-Token."""
@@ -68,6 +73,8 @@ class App:
     routes: list  # Routes of every API
     faults: object  # faults.Faults, applied to every API but devcloud's own
     door: object  # dcache.Door
+    network: object = None  # neutron.Network: security groups
+    recorder: object = None  # recording.Recorder of every answer but devcloud's own API, if asked
 
 
 class Server(ThreadingHTTPServer):
@@ -113,6 +120,8 @@ class Handler(BaseHTTPRequestHandler):
             reply = Reply(500, {"error": {"code": 500, "message": "devcloud failed, see its log"}})
         if faulty:
             app.faults.after()
+            if app.recorder:
+                app.recorder.write(request, reply)
         self._send(reply)
 
     @staticmethod
@@ -127,8 +136,14 @@ class Handler(BaseHTTPRequestHandler):
                 if method != request.method:
                     continue
                 if not public and not app.identity.valid(request.headers.get("X-Auth-Token")):
-                    raise HttpError(401, unauthorized())
-                return handler(request, **match.groupdict())
+                    raise unauthorized(request)
+                headers = routes.headers(request) if routes.headers else {}
+                try:
+                    reply = handler(request, **match.groupdict())
+                except HttpError as error:
+                    reply = error.reply
+                reply.headers = {**headers, **reply.headers}
+                return reply
         if path_matched:
             raise HttpError(405, {"error": {"code": 405, "message": f"{request.method} not allowed"}})
         raise HttpError(404, {"error": {"code": 404, "message": f"no such resource: {request.path}"}})
@@ -148,12 +163,16 @@ class Handler(BaseHTTPRequestHandler):
         log.info("%s %s", self.address_string(), format % args)
 
 
-def unauthorized():
-    """The body keystonemiddleware answers with when a token is missing or invalid."""
-    return {
+def unauthorized(request):
+    """A 401 as keystonemiddleware (and Keystone) answer it when a token or password is wrong:
+    the body, and where to authenticate."""
+    body = {
         "error": {
             "code": 401,
             "title": "Unauthorized",
             "message": "The request you have made requires authentication.",
         }
     }
+    error = HttpError(401, body)
+    error.reply.headers["WWW-Authenticate"] = f'Keystone uri="{request.base_url}"'
+    return error

@@ -4,7 +4,7 @@ from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from instances.lifecycle.expiry import MAX_EXTENSION_DAYS
-from instances.models import Flavour, Image, Instance, InstanceEvent, LifetimeExtension, Role, ShareToken
+from instances.models import Cloud, Flavour, Image, Instance, InstanceEvent, LifetimeExtension, Role, ShareToken
 from instances.sharing.links import MAX_LINK_HOURS, MAX_LINK_USES
 from instances.states import State
 from openaccess import dois
@@ -15,12 +15,13 @@ class InstanceSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
     role = serializers.SerializerMethodField(help_text="Yours on this instance: owner, user, guest or support")
     url = serializers.SerializerMethodField(help_text="Its page, with the desktop")
+    cloud = serializers.CharField(source="cloud.name", read_only=True, help_text="Where it runs")
     jupyter_url = serializers.SerializerMethodField(
         help_text="Opens its JupyterLab in a browser signed in to visa (null when its image has none)")
 
     class Meta:
         model = Instance
-        fields = ["uuid", "name", "owner", "role", "state", "state_reason", "image", "flavour", "experiments",
+        fields = ["uuid", "name", "owner", "role", "state", "state_reason", "cloud", "image", "flavour", "experiments",
                   "purpose", "created_at", "expires_at", "last_activity_at", "url", "jupyter_url"]
 
     def get_role(self, instance) -> str:
@@ -42,9 +43,12 @@ class LaunchSerializer(serializers.Serializer):
     experiments = serializers.PrimaryKeyRelatedField(queryset=Experiment.objects.all(), many=True, required=False)
     dois = serializers.ListField(child=serializers.CharField(max_length=300), required=False,
                                  help_text="DOIs as portals link them: bare, doi:-prefixed or doi.org URLs")
+    cloud = serializers.SlugRelatedField(
+        slug_field="name", queryset=Cloud.objects.filter(enabled=True), required=False,
+        help_text="Where it runs (GET /api/clouds/); without it, the image's cloud, else the first you may use")
     image = serializers.PrimaryKeyRelatedField(
         queryset=Image.objects.filter(enabled=True), required=False,
-        help_text="Without it, the first environment your quota allows, as the launch page preselects")
+        help_text="Without it, the first environment your quota allows on the cloud, as the launch page preselects")
     flavour = serializers.PrimaryKeyRelatedField(
         queryset=Flavour.objects.filter(enabled=True), required=False,
         help_text="Without it, the smallest size your quota allows, as the launch page preselects")
@@ -145,16 +149,26 @@ CreatedShareToken = inline_serializer("CreatedShareToken", {
 })
 
 
+class CloudSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Cloud
+        fields = ["name", "description"]
+
+
 class ImageSerializer(serializers.ModelSerializer):
+    cloud = serializers.CharField(source="provider.name", read_only=True, help_text="The cloud that offers it")
+
     class Meta:
         model = Image
-        fields = ["id", "name", "description", "offers"]
+        fields = ["id", "name", "description", "cloud", "offers"]
 
 
 class FlavourSerializer(serializers.ModelSerializer):
+    cloud = serializers.CharField(source="provider.name", read_only=True, help_text="The cloud that offers it")
+
     class Meta:
         model = Flavour
-        fields = ["id", "name", "cpus", "ram_mb", "lifetime"]
+        fields = ["id", "name", "cpus", "ram_mb", "gpus", "lifetime", "cloud"]
 
 
 def _used_of(kind):
@@ -166,9 +180,12 @@ class QuotaSerializer(serializers.Serializer):
     instances = _used_of("Instances")
     vcpus = _used_of("Vcpus")
     ram_gb = _used_of("RamGb")
+    gpus = _used_of("Gpus")
     max_lifetime_hours = serializers.FloatField()
-    images = serializers.ListField(child=serializers.IntegerField(), help_text="The environments it allows")
-    flavours = serializers.ListField(child=serializers.IntegerField(), help_text="The sizes it allows")
+    images = serializers.ListField(child=serializers.IntegerField(),
+                                   help_text="The environments it allows, on the clouds you may use")
+    flavours = serializers.ListField(child=serializers.IntegerField(),
+                                     help_text="The sizes it allows, on the clouds you may use")
     needs_approval = serializers.BooleanField(help_text="An operator must accept a request before a launch")
     approval = serializers.CharField(allow_null=True, help_text="The state of your last approval request")
 
@@ -179,10 +196,16 @@ class QuotaSerializer(serializers.Serializer):
             "instances": {"used": usage.instances, "limit": limits.instances},
             "vcpus": {"used": usage.vcpus, "limit": limits.vcpus},
             "ram_gb": {"used": usage.ram_mb / 1024, "limit": limits.ram_gb},
+            "gpus": {"used": usage.gpus, "limit": limits.gpus},
             "max_lifetime_hours": limits.lifetime.total_seconds() / 3600,
-            "images": [image.pk for image, why in choices["environments"] if not why],
-            "flavours": [flavour.pk for flavour, _ in choices["sizes"]
-                         if limits.flavour_ids is None or flavour.pk in limits.flavour_ids],
+            "images": _allowed(Image, choices["clouds"], limits.image_ids),
+            "flavours": _allowed(Flavour, choices["clouds"], limits.flavour_ids),
             "needs_approval": choices["needs_approval"],
             "approval": choices["approval"] and choices["approval"].state,
         }
+
+
+def _allowed(model, clouds, ids):
+    """The enabled images or flavours of these clouds that `ids` allows (None: all), by id."""
+    return [pk for pk in model.objects.filter(enabled=True, provider__in=clouds).order_by("pk")
+            .values_list("pk", flat=True) if ids is None or pk in ids]

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from instances.lifecycle import expiry, services
-from instances.lifecycle.quota import launch_choices
+from instances.lifecycle.quota import clouds_for, launch_choices
 from instances.models import Flavour, Image, Instance, ShareToken
 from instances.sharing import links, roles
 from instances.states import IllegalTransition, State
@@ -21,6 +21,7 @@ from visa.parsers import JSONParser
 from visa.schema import INVALID, ErrorSerializer
 
 from .serializers import (
+    CloudSerializer,
     ConflictSerializer,
     CreatedShareToken,
     EventSerializer,
@@ -56,10 +57,18 @@ def owned_instance(request, uuid, verb):
 
 def with_defaults(user, wanted):
     """The launch asked for, with the environment and size the launch page would preselect where it
-    names none; where the quota allows none, the first there is, so that the refusal says why."""
+    names none, on the cloud named, else the image's, else the first the user may use; where the
+    quota allows none, the first there is, so that the refusal says why."""
+    where = wanted.pop("cloud", None)
+    if where and not clouds_for(user).filter(pk=where.pk).exists():
+        raise exceptions.ValidationError({"cloud": [f"You may not launch on {where.name}: GET /api/clouds/ lists "
+                                                    "the clouds you may use."]})
+    named = wanted.get("image") or wanted.get("flavour")
+    if where and named and named.provider_id != where.pk:
+        raise exceptions.ValidationError({"cloud": [f"{named.name} is not offered on {where.name}."]})
     if "image" in wanted and "flavour" in wanted:
         return wanted
-    choices = launch_choices(user, purpose_of(user, wanted["experiments"]))
+    choices = launch_choices(user, purpose_of(user, wanted["experiments"]), where or (named and named.provider))
     defaults = {}
     for field, offered in (("image", choices["environments"]), ("flavour", choices["sizes"])):
         if not offered:
@@ -247,6 +256,14 @@ class FlavourViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_converter = "int"
     queryset = Flavour.objects.filter(enabled=True).order_by("cpus", "ram_mb")
     serializer_class = FlavourSerializer
+
+
+@extend_schema_view(list=extend_schema(summary="The clouds you may launch on, in the order offered"))
+class CloudViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = CloudSerializer
+
+    def get_queryset(self):
+        return clouds_for(self.request.user)
 
 
 class MyQuota(APIView):

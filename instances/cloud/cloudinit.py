@@ -1,5 +1,6 @@
 """cloud-init user data for an instance: its data mounts (read-only), the mount agent that keeps
-them current while it runs, the owner, the VNC secret and, for images that offer it, JupyterLab."""
+them current while it runs, the owner's account (their facility identity when known), the VNC
+secret and, for images that offer it, JupyterLab."""
 import configparser
 import io
 import json
@@ -16,6 +17,9 @@ from protocols.mount_agent import JUPYTER_TOKEN_PATH, VNC_PASSWORD_PATH
 from . import mounts, vmsecrets
 
 RCLONE_CONFIG_PATH = "/etc/visa/rclone.conf"
+# Whom the desktop session and Jupyter run as: the image's services read it (JSON: name, and with
+# a facility identity uid, gid, group, groups, home).
+ACCOUNT_PATH = "/etc/visa/account.json"
 AGENT_PATH = "/usr/local/sbin/visa-agent"
 AGENT_UNIT_PATH = "/etc/systemd/system/visa-agent.service"
 AGENT_UNIT = f"""[Unit]
@@ -96,11 +100,47 @@ def _agent(instance):
     }
 
 
-def _jupyter(instance):
-    """JupyterLab as a service, for an image that offers it; its token is the instance's (vmsecrets)."""
+def facility_identity(user):
+    """The user's FacilityAccount if it says who they are on the facility's computers, else None."""
+    account = getattr(user, "facility_account", None)
+    return account if account is not None and account.has_identity else None
+
+
+def _account(owner):
+    """The owner's account, which the desktop session (and Jupyter) run as: their facility
+    identity when known (login, uid, primary group and gid, secondary groups, home directory,
+    mounted over NFS when VISA_HOME_NFS_SERVER is set), else a local account named as in visa.
+    Groups with a fixed gid are made by `bootcmd`, which runs before cloud-init makes users."""
+    account = facility_identity(owner)
+    if account is None:
+        user = {"name": owner.username, "shell": "/bin/bash"}
+        return {"users": user, "about": {"name": owner.username}}
+    group = account.group or account.login
+    home = account.home or f"/home/{account.login}"
+    named = [entry.partition(":") for entry in account.groups]
+    fixed = ([(group, str(account.gid))] if account.gid else []) + [(name, gid) for name, _, gid in named if gid]
+    user = {"name": account.login, "uid": account.uid, "primary_group": group,
+            **({"groups": [name for name, _, _ in named]} if named else {}),
+            "homedir": home, "shell": "/bin/bash"}
+    nfs = settings.VISA_HOME_NFS_SERVER
+    if nfs:
+        user["no_create_home"] = True  # the facility's home, mounted before cloud-init makes users
+    return {
+        "users": user,
+        "bootcmd": [["groupadd", "-f", "-g", gid, name] for name, gid in fixed],
+        "groups": [name for name, _, gid in named if not gid],
+        "mounts": [[f"{nfs}:{home}", home, "nfs4", settings.VISA_HOME_NFS_OPTIONS, "0", "0"]] if nfs else [],
+        "about": {"name": account.login, "uid": account.uid, "gid": account.gid, "group": group,
+                  "groups": [name for name, _, _ in named], "home": home},
+    }
+
+
+def _jupyter(instance, user_name):
+    """JupyterLab as a service, as the owner's account, for an image that offers it; its token is
+    the instance's (vmsecrets)."""
     if not instance.image.has_jupyter:
         return {"write_files": [], "runcmd": []}
-    unit = JUPYTER_UNIT.format(user=instance.owner.username, port=instance.image.jupyter_port,
+    unit = JUPYTER_UNIT.format(user=user_name, port=instance.image.jupyter_port,
                                root=settings.VISA_DATA_MOUNT_ROOT, token_path=JUPYTER_TOKEN_PATH)
     return {"write_files": [_file(JUPYTER_TOKEN_PATH, vmsecrets.jupyter_token(instance)),
                             _file(JUPYTER_UNIT_PATH, unit, "0644")],
@@ -113,12 +153,16 @@ def render(instance) -> str:
     wanted = mounts.how_to_mount(instance, mounts.data_mounts(instance))
     data = _webdav(wanted) if settings.VISA_DATA_MOUNT_METHOD == "webdav" else _nfs(wanted)
     runs = _agent(instance)
-    notebooks = _jupyter(instance)
+    account = _account(instance.owner)
+    notebooks = _jupyter(instance, account["about"]["name"])
     config = {
-        "users": ["default", {"name": instance.owner.username, "shell": "/bin/bash"}],
-        "mounts": data.get("mounts", []),
+        **({"bootcmd": account["bootcmd"]} if account.get("bootcmd") else {}),
+        **({"groups": account["groups"]} if account.get("groups") else {}),
+        "users": ["default", account["users"]],
+        "mounts": [*account.get("mounts", []), *data.get("mounts", [])],
         "write_files": [_file(VNC_PASSWORD_PATH, instance.vnc_secret), *data.get("write_files", []),
-                        *runs["write_files"], *notebooks["write_files"]],
+                        _file(ACCOUNT_PATH, json.dumps(account["about"]), "0644"), *runs["write_files"],
+                        *notebooks["write_files"]],
         # the boot's mounts first, then the agent, which finds them mounted
         "runcmd": [*data.get("runcmd", []), *runs["runcmd"], *notebooks["runcmd"]],
     }

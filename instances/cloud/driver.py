@@ -1,5 +1,9 @@
 """The cloud driver: OpenStack through openstacksdk, the one code path for production,
-tests and the demo (which point it at devcloud, the project's OpenStack simulator)."""
+tests and the demo (which point it at devcloud, the project's OpenStack simulator).
+
+visa launches on several clouds (`instances.models.Cloud`): `connect(cloud)` gives the connection
+of one, and every call below counts under that cloud's name, so an error of one cloud is never
+taken for another's."""
 import base64
 import functools
 
@@ -15,35 +19,41 @@ METADATA_KEY = "visa_instance"
 UNREACHABLE, FAILED = "unreachable", "failed"
 
 
-def connect(timeout=None):
-    """A connection per worker process: its token and catalogue are reused across tasks. A
+class NotConfigured(sdk_errors.SDKException):
+    """A cloud whose secret is missing from visa's environment: not worth trying again."""
+
+
+def connect(cloud, timeout=None):
+    """The connection to `cloud` (an instances.models.Cloud) for this process: its token and
+    catalogue are reused across tasks, until the cloud's row changes (the key has its options). A
     `timeout` other than VISA_CLOUD_TIMEOUT (the readiness check's) has a connection of its own."""
     timeout = timeout or settings.VISA_CLOUD_TIMEOUT
-    return _connection(settings.OPENSTACK_CLOUD, tuple(sorted(settings.OPENSTACK.items())), timeout)
+    options = cloud.connection
+    if options is None:  # the cloud of the OPENSTACK_* settings
+        options = {"cloud": settings.OPENSTACK_CLOUD} if settings.OPENSTACK_CLOUD else settings.OPENSTACK
+    elif options.get("password", "") is None or options.get("application_credential_secret", "") is None:
+        raise NotConfigured(f"{cloud.secret_variable} is not set in visa's environment (the secret of {cloud.name})")
+    return _connection(cloud.pk, cloud.name, tuple(sorted(options.items())), timeout)
 
 
-@functools.lru_cache(maxsize=2)
-def _connection(cloud_name, options, timeout):
-    if cloud_name:
-        return openstack.connect(cloud=cloud_name, api_timeout=timeout)
-    return openstack.connect(api_timeout=timeout, **dict(options))
-
-
-def cloud_name():
-    """The cloud as metrics and health checks name it: its clouds.yaml entry, else its region."""
-    return settings.OPENSTACK_CLOUD or settings.OPENSTACK["region_name"]
+@functools.lru_cache(maxsize=32)
+def _connection(pk, name, options, timeout):
+    conn = openstack.connect(api_timeout=timeout, **dict(options))
+    conn.visa_cloud = name  # what `counted` labels its calls with
+    return conn
 
 
 def counted(call):
     """Count the calls of a cloud API function, and those that failed (visa_cloud_calls_total,
-    visa_cloud_errors_total, by the function's name)."""
+    visa_cloud_errors_total, by the function's name and the cloud's)."""
     @functools.wraps(call)
-    def counting(*args, **kwargs):
-        metrics.CLOUD_CALLS.labels(call.__name__).inc()
+    def counting(conn, *args, **kwargs):
+        where = getattr(conn, "visa_cloud", "")
+        metrics.CLOUD_CALLS.labels(call.__name__, where).inc()
         try:
-            return call(*args, **kwargs)
+            return call(conn, *args, **kwargs)
         except ERRORS:
-            metrics.CLOUD_ERRORS.labels(call.__name__).inc()
+            metrics.CLOUD_ERRORS.labels(call.__name__, where).inc()
             raise
     return counting
 
@@ -81,14 +91,52 @@ def visa_servers(conn):
     }
 
 
+class UnknownPlacement(Exception):
+    """A network or security group the instance's placement names does not exist in the cloud."""
+
+
+def _find(conn, networks, security_groups):
+    """The cloud's networks by these names, and what of them and of the groups it does not have."""
+    found = {name: conn.network.find_network(name, ignore_missing=True) for name in networks}
+    missing = [f"network {name}" for name, network in found.items() if network is None]
+    missing += [f"security group {name}" for name in security_groups
+                if conn.network.find_security_group(name, ignore_missing=True) is None]
+    return found, missing
+
+
 @counted
-def create_server(conn, instance, user_data: str):
+def unknown_names(conn, networks, security_groups):
+    """What of these networks and security groups the cloud does not have ("network x", ...)."""
+    return _find(conn, networks, security_groups)[1]
+
+
+@counted
+def placement_of(conn, instance):
+    """The create call's networks (by id) and security groups for the instance's placement
+    (none given: the cloud's defaults); UnknownPlacement, before anything is made, for a name
+    the cloud does not have."""
+    networks, missing = _find(conn, instance.networks, instance.security_groups)
+    if missing:
+        raise UnknownPlacement(f"The cloud has no {' and no '.join(missing)}: an operator must correct the "
+                               "placement rules (Django admin) or the cloud; then launch again.")
+    chosen = {}
+    if networks:
+        chosen["networks"] = [{"uuid": network.id} for network in networks.values()]
+    if instance.security_groups:
+        chosen["security_groups"] = [{"name": name} for name in instance.security_groups]
+    return chosen
+
+
+@counted
+def create_server(conn, instance, user_data: str, placement=None):
+    """`placement`: the networks and security groups `placement_of` gives; None for the cloud's defaults."""
     return conn.compute.create_server(
         name=instance.server_name,
         image_id=instance.image.cloud_id,
         flavor_id=instance.flavour.cloud_id,
         metadata={METADATA_KEY: str(instance.uuid)},
         user_data=base64.b64encode(user_data.encode()).decode(),
+        **(placement or {}),
     )
 
 
@@ -125,9 +173,12 @@ def fault_of(server):
     return (server.fault or {}).get("message") or "the cloud reported an error"
 
 
-def address_of(server):
-    for addresses in (server.addresses or {}).values():
-        for address in addresses:
+def address_of(server, networks=()):
+    """The server's IPv4 address where visa reaches it: on the first of `networks` (its
+    placement's) that has one, else on any network."""
+    addresses = server.addresses or {}
+    for name in [*networks, *addresses]:
+        for address in addresses.get(name, []):
             if address.get("version") == 4:
                 return address["addr"]
     return server.access_ipv4 or None

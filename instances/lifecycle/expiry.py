@@ -110,16 +110,18 @@ def request_extension(instance, user, days, reason):
         services.note(locked, user.username, f"asked for {days} more days: {reason}")
         live.announce(locked)
     if instance.image.auto_accept_extensions:
-        extension = decide(extension, "image policy", accept=True)
+        decide(extension, "image policy", accept=True)
+        extension.refresh_from_db()
     return extension
 
 
 def decide(extension, actor, accept):
-    """Accept (the lifetime grows, a lifetime warning is void) or refuse a pending request."""
+    """Accept (the lifetime grows, a lifetime warning is void) or refuse a pending request; False
+    if it was decided before."""
     with transaction.atomic():
         extension = LifetimeExtension.objects.select_for_update().get(pk=extension.pk)
         if extension.decision != LifetimeExtension.Decision.PENDING:
-            return extension
+            return False
         if accept:
             Instance.objects.filter(pk=extension.instance_id).update(
                 expires_at=F("expires_at") + timedelta(days=extension.days), lifetime_warned_at=None
@@ -134,7 +136,7 @@ def decide(extension, actor, accept):
                            f"“{extension.instance.name}” was {verdict}.",
                            reverse("instance", args=[extension.instance.uuid]))
         live.announce(extension.instance)  # the owner's pages show the decision
-    return extension
+    return True
 
 
 def expiring_soon(within):

@@ -1,6 +1,7 @@
-"""Quotas at launch: what a user's live instances use, reserve() inside the launching transaction,
-the cloud's own room, and what a launch page offers. The limits and their wording are the quotas
-app's; counting instances is this app's, since quotas sits below it.
+"""Quotas at launch: what a user's live instances use, admissible() before and reserve() inside the
+launching transaction, the chosen cloud's own room, which clouds a user may launch on, and what a
+launch page offers. The limits and their wording are the quotas app's; counting instances is this
+app's, since quotas sits below it.
 
 Usage is not stored apart: it is the user's live instances (states.LIVE), so the Instance row a
 launch commits is the record of its usage, and the state change that ends it (DELETED, or ERROR
@@ -8,29 +9,57 @@ when a build fails) releases it.
 """
 import logging
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
 from instances.cloud import driver as cloud
-from instances.models import Flavour, Image, Instance
+from instances.models import Cloud, Flavour, Image, Instance
 from quotas import approval, limits
 from quotas.limits import Usage
 from quotas.models import ApprovalRequest
-from quotas.refusals import CloudFull
+from quotas.refusals import CloudFull, LaunchRefused
 
 log = logging.getLogger(__name__)
 CLOUD_RESOURCES = {"instances": "instances", "cores": "vCPUs", "ram_mb": "MB of memory"}
 SUMS = {"instances": Count("pk"), "vcpus": Coalesce(Sum("flavour__cpus"), 0),
-        "ram_mb": Coalesce(Sum("flavour__ram_mb"), 0)}
+        "ram_mb": Coalesce(Sum("flavour__ram_mb"), 0), "gpus": Coalesce(Sum("flavour__gpus"), 0)}
 
 
 def usage(user, purpose) -> Usage:
     return Usage(**Instance.objects.live().filter(owner=user, purpose=purpose).aggregate(**SUMS))
 
 
+def clouds_for(user):
+    """The clouds `user` may launch on, in the order they are offered (priority): enabled, open to
+    them (no groups chosen, or one of theirs), and offering an enabled environment and size."""
+    offers = Q(Exists(Image.objects.filter(provider=OuterRef("pk"), enabled=True))) & Q(
+        Exists(Flavour.objects.filter(provider=OuterRef("pk"), enabled=True)))
+    return Cloud.objects.filter(offers, Q(groups=None) | Q(groups__in=user.groups.all()), enabled=True).distinct()
+
+
+def _check_catalogue(user, flavour, image):
+    """An environment and a size of the same cloud, one the user may launch on."""
+    if flavour.provider_id != image.provider_id:
+        raise LaunchRefused(f"The size {flavour.name} is not offered where {image.name} runs: choose another size.",
+                            resource="flavour")
+    if not clouds_for(user).filter(pk=image.provider_id).exists():
+        raise LaunchRefused(f"You may not launch on {image.provider.name}: choose another cloud.", resource="cloud")
+
+
+def admissible(user, flavour, image, purpose):
+    """Refuse, from what is committed and before any lock or transaction, a launch that does not
+    fit: in a burst most do, and each would otherwise wait in line for the user's lock holding a
+    database connection only to be refused. A launch that may fit asks its cloud for room here,
+    so that no lock is held across that HTTP call. reserve() decides."""
+    _check_catalogue(user, flavour, image)
+    limits.check(user, limits.limits_for(user, purpose), usage(user, purpose), flavour, image)
+    _check_cloud(image.provider, flavour)
+
+
 def reserve(user, flavour, image, purpose) -> limits.Limits:
-    """Check that `user` may launch one more instance of `flavour` and `image` for `purpose`, and
-    that the cloud has room for it; return the limits that apply (for its lifetime).
+    """Check that `user` may launch one more instance of `flavour` and `image` for `purpose`;
+    return the limits that apply (for its lifetime). Call admissible() first, outside the
+    transaction.
 
     Call it inside the transaction that creates the Instance: the lock taken here holds until
     that instance is committed, so concurrent launches cannot pass a limit together.
@@ -38,23 +67,23 @@ def reserve(user, flavour, image, purpose) -> limits.Limits:
     limits.lock(user)
     applying = limits.limits_for(user, purpose)
     limits.check(user, applying, usage(user, purpose), flavour, image)
-    _check_cloud(flavour)
     return applying
 
 
-def _check_cloud(flavour):
+def _check_cloud(where, flavour):
     """Refuse, before anything is recorded, a launch the cloud's own limits (Nova's) cannot hold.
     Launches recorded here but not yet on the cloud (no server yet) count as in use. Two users can
     still pass this together for the last place; the cloud then refuses one build, which ends in
     ERROR with the reason and releases its usage."""
     try:
-        room = cloud.limits(cloud.connect())
+        room = cloud.limits(cloud.connect(where))
     except cloud.ERRORS as error:
-        log.warning("cloud limits: %s", error)
+        log.warning("cloud %s limits: %s", where.name, error)
         if cloud.transient(error) == cloud.UNREACHABLE:
-            raise CloudFull("The cloud did not answer: try again in a few minutes.", resource="cloud") from None
+            raise CloudFull(f"{the_cloud(where)} did not answer: try again in a few minutes.",
+                            resource="cloud") from None
         return  # it answered but failed this once: the build retries its own calls and says why it fails
-    waiting = Instance.objects.live().filter(server_id="").aggregate(**SUMS)
+    waiting = Instance.objects.live().filter(cloud=where, server_id="").aggregate(**SUMS)
     needed = {
         "instances": (waiting["instances"], 1),
         "cores": (waiting["vcpus"], flavour.cpus),
@@ -64,21 +93,29 @@ def _check_cloud(flavour):
         used, maximum = room[resource]
         if maximum >= 0 and used + pending + wanted > maximum:
             raise CloudFull(
-                f"The cloud is full: {used + pending} of {maximum} {CLOUD_RESOURCES[resource]} are in use. "
+                f"{the_cloud(where)} is full: {used + pending} of {maximum} {CLOUD_RESOURCES[resource]} are in use. "
                 "Try again later, or choose a smaller size.",
                 resource=f"cloud_{resource}", used=used + pending, limit=maximum, requested=wanted,
             )
 
 
-def launch_choices(user, purpose):
-    """What a launch page offers this user: the limits, current usage, every enabled environment
-    and size with why the quota does not allow it (`environments`, `sizes`: (item, reason) pairs,
-    reason "" when allowed), what to preselect (`chosen`: the first environment allowed and the
-    smallest size that fits, as form values), why no launch fits at all (`full`), and whether an
-    operator's approval is still missing."""
+def the_cloud(where):
+    """How a message names a cloud: by its name once there are several."""
+    return f"The cloud {where.name}" if Cloud.objects.exclude(pk=where.pk).exists() else "The cloud"
+
+
+def launch_choices(user, purpose, where=None):
+    """What a launch page offers this user: the clouds they may launch on and the one chosen
+    (`where` if allowed, else the first), the limits, current usage, every enabled environment and
+    size of that cloud with why the quota does not allow it (`environments`, `sizes`: (item, reason)
+    pairs, reason "" when allowed), what to preselect (`chosen`: the first environment allowed and
+    the smallest size that fits, as form values), why no launch fits at all (`full`), and whether
+    an operator's approval is still missing."""
     applying, used = limits.limits_for(user, purpose), usage(user, purpose)
-    images = Image.objects.filter(enabled=True)
-    flavours = Flavour.objects.filter(enabled=True).order_by("cpus", "ram_mb", "pk")  # smallest first
+    clouds = list(clouds_for(user))
+    chosen = next((c for c in clouds if where is not None and c.pk == where.pk), clouds[0] if clouds else None)
+    images = Image.objects.filter(enabled=True, provider=chosen)
+    flavours = Flavour.objects.filter(enabled=True, provider=chosen).order_by("cpus", "ram_mb", "gpus", "pk")
     last = approval.approval(user) if applying.needs_approval else None
     environments = [(image, "" if applying.image_ids is None or image.pk in applying.image_ids
                      else "not allowed by your quota") for image in images]
@@ -86,9 +123,12 @@ def launch_choices(user, purpose):
     return {
         "limits": applying,
         "usage": used,
+        "clouds": clouds,
+        "cloud": chosen,
         "environments": environments,
         "sizes": sizes,
-        "chosen": {"image": next((str(image.pk) for image, why in environments if not why), ""),
+        "chosen": {"cloud": str(chosen.pk) if chosen else "",
+                   "image": next((str(image.pk) for image, why in environments if not why), ""),
                    "flavour": next((str(flavour.pk) for flavour, why in sizes if not why), "")},
         "full": limits.no_more_instances(applying, used) if used.instances >= applying.instances else "",
         "needs_approval": applying.needs_approval

@@ -8,6 +8,9 @@ UNKNOWN gets its real state back once the cloud answers. Instances that changed 
 servers were listed are left for the next run. A step the broker did not take (it was down) is
 queued again at the next run. One run at a time (an advisory lock on PostgreSQL); every change
 goes through `transition`, which re-checks the state under a row lock.
+
+Each cloud is reconciled on its own (`_reconcile_cloud`): a cloud that does not answer, or
+answers with errors, affects its own instances only; the others are reconciled all the same.
 """
 import contextlib
 import logging
@@ -20,7 +23,7 @@ from django.utils import timezone
 
 from instances import queue
 from instances.cloud import driver as cloud
-from instances.models import Instance
+from instances.models import Cloud, Instance
 from instances.sharing import sessions
 from instances.states import RESTING, TRANSIENT, WITH_SERVER, State
 from visa import metrics
@@ -43,21 +46,29 @@ def reconcile():
         if lost:
             metrics.DRIFT.labels("lost_sessions").inc(lost)
             log.info("reconcile: ended %d desktop sessions of a process that died", lost)
-        listed_at = timezone.now()
-        try:
-            conn = cloud.connect()
-            servers = cloud.visa_servers(conn)
-        except cloud.ERRORS as error:
-            if cloud.transient(error) == cloud.UNREACHABLE:
-                metrics.DRIFT.labels("cloud_unreachable").inc()
-                _cloud_unreachable(error, listed_at)
-            log.warning("reconcile: cannot list servers: %s", error)
-            return
-        _delete_orphans(conn, servers)
-        settled = Instance.objects.filter(state_changed_at__lt=listed_at)
-        for instance in settled.filter(state__in=[*WITH_SERVER, State.UNKNOWN]).exclude(state=State.PENDING):
-            _check(instance, servers.get(str(instance.uuid)))
+        for where in Cloud.objects.all():  # disabled ones too: their desktops go on
+            try:
+                _reconcile_cloud(where)
+            except Exception:  # a bug met with one cloud's answer must not stop the others
+                log.exception("reconcile: cloud %s", where.name)
         _drive_stuck()
+
+
+def _reconcile_cloud(where):
+    listed_at = timezone.now()
+    try:
+        conn = cloud.connect(where)
+        servers = cloud.visa_servers(conn)
+    except cloud.ERRORS as error:
+        if cloud.transient(error) == cloud.UNREACHABLE:
+            metrics.DRIFT.labels("cloud_unreachable").inc()
+            _cloud_unreachable(where, error, listed_at)
+        log.warning("reconcile: cannot list the servers of %s: %s", where.name, error)
+        return
+    _delete_orphans(conn, servers)
+    settled = Instance.objects.filter(cloud=where, state_changed_at__lt=listed_at)
+    for instance in settled.filter(state__in=[*WITH_SERVER, State.UNKNOWN]).exclude(state=State.PENDING):
+        _check(instance, servers.get(str(instance.uuid)))
 
 
 @contextlib.contextmanager
@@ -76,15 +87,17 @@ def _exclusive():
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
 
 
-def _cloud_unreachable(error, listed_at):
+def _cloud_unreachable(where, error, listed_at):
     reason = reasons.cloud_silent(error)
-    for instance in Instance.objects.filter(state__in=WITH_SERVER, state_changed_at__lt=listed_at).exclude(
+    for instance in Instance.objects.filter(cloud=where, state__in=WITH_SERVER, state_changed_at__lt=listed_at).exclude(
         state=State.PENDING
     ):
         transition(instance, State.UNKNOWN, RECONCILER, reason, only_from=[instance.state])
 
 
 def _delete_orphans(conn, servers):
+    """Servers of no live instance. Live on any cloud, not only this one: a project registered
+    twice by mistake lists another row's servers, which must not go."""
     live = {str(uuid) for uuid in Instance.objects.filter(uuid__in=servers).live().values_list("uuid", flat=True)}
     for uuid, server in servers.items():
         if uuid not in live:

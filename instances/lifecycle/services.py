@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from instances import live, queue
+from instances.cloud import cloudinit
 from instances.models import Instance, InstanceEvent, Role
 from instances.sharing import team
 from instances.sharing.roles import role_of
@@ -16,10 +17,10 @@ from instances.sharing.sessions import live_sessions
 from instances.states import DATA_CHANGEABLE, State, check
 from openaccess.policy import can_read, is_open
 from quotas.limits import purpose_of
-from quotas.refusals import LaunchRefused
+from quotas.refusals import IdentityRequired, LaunchRefused
 from visa import metrics
 
-from . import quota
+from . import placement, quota
 
 
 def transition(instance, new_state, actor, reason="", only_from=None, **fields):
@@ -166,20 +167,34 @@ def launch(user, experiments, image, flavour, name="", key=""):
     return instance
 
 
+def check_identity(user):
+    """Raise IdentityRequired if the site needs the user's facility identity for their account in
+    the VM (VISA_REQUIRE_FACILITY_IDENTITY) and visa does not know it."""
+    if settings.VISA_REQUIRE_FACILITY_IDENTITY and cloudinit.facility_identity(user) is None:
+        raise IdentityRequired(
+            f"Desktops here run as your account at {settings.VISA_FACILITY}, and visa does not know it yet "
+            "(your login name and user id). Sign out and sign in again; if this message stays, ask the user "
+            "office to complete your facility account.")
+
+
 def _launch(user, experiments, image, flavour, name, key):
     for experiment in experiments:
         if not can_read(user, experiment):
             raise PermissionDenied(f"You may not read the data of {experiment.proposal_id}.")
+    check_identity(user)
     purpose = purpose_of(user, experiments)
+    where = placement.choose(user, experiments, image, flavour)
+    quota.admissible(user, flavour, image, purpose)
     with transaction.atomic():
         limits = quota.reserve(user, flavour, image, purpose)
         now = timezone.now()
         instance = Instance.objects.create(
-            owner=user, image=image, flavour=flavour, purpose=purpose,
+            owner=user, image=image, flavour=flavour, cloud_id=image.provider_id, purpose=purpose,
             name=name or (experiments[0].title[:100] if experiments else image.name),
             # the shorter of the quota's and the flavour's lifetimes
             state_changed_at=now, expires_at=now + min(limits.lifetime, lifetime_of(flavour)), last_activity_at=now,
-            launch_key=key,
+            launch_key=key, networks=where.networks, security_groups=where.security_groups,
+            placement_reasons=where.reasons,
         )
         instance.experiments.set(experiments)
         team.admit(instance, experiments)

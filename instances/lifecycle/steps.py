@@ -41,7 +41,7 @@ def advance(instance, act=False):
         word = instance.state.lower()
         _fail(instance, f"The cloud did not finish ({word}) within {settings.VISA_BUILD_TIMEOUT} s.")
         return None
-    conn = cloud.connect()
+    conn = cloud.connect(instance.cloud)  # the cloud it was launched on
     if instance.state in (State.PENDING, State.BUILDING):
         return _build(conn, instance)
     if instance.state == State.DELETING:
@@ -70,7 +70,7 @@ def _build(conn, instance):
     else:
         try:
             server = _find_or_create(conn, instance)
-        except dcache.DataMountError as error:
+        except (dcache.DataMountError, cloud.UnknownPlacement) as error:
             _fail(instance, str(error))
             return None
         if server is None:  # deleted meanwhile: look again
@@ -81,7 +81,7 @@ def _build(conn, instance):
     if server.status != "ACTIVE":
         return settings.VISA_POLL_INTERVAL
     transition(instance, State.STARTING, PROVISIONER, "waiting for the desktop",
-               only_from=[State.BUILDING], address=cloud.address_of(server))
+               only_from=[State.BUILDING], address=cloud.address_of(server, instance.networks))
     return _start(conn, instance, server) if instance.state == State.STARTING else None
 
 
@@ -94,7 +94,8 @@ def _find_or_create(conn, instance):
             return None
         server = cloud.find_server(conn, instance)
         if server is None:
-            server = cloud.create_server(conn, instance, cloudinit.render(instance))
+            placement = cloud.placement_of(conn, instance)  # checked before anything is made
+            server = cloud.create_server(conn, instance, cloudinit.render(instance), placement)
             log.info("instance %s: created server %s", instance.uuid, server.id)
         Instance.objects.filter(pk=instance.pk).update(server_id=server.id)
     instance.server_id = server.id
@@ -105,7 +106,8 @@ def _start(conn, instance, server, act=False):
     if server.status == "SHUTOFF":
         _ignoring_conflict(cloud.start_server, conn, server.id)
         return settings.VISA_POLL_INTERVAL
-    if server.status != "ACTIVE" or not _desktop_answers(cloud.address_of(server), instance.image.vnc_port):
+    if server.status != "ACTIVE" or not _desktop_answers(cloud.address_of(server, instance.networks),
+                                                         instance.image.vnc_port):
         return settings.VISA_POLL_INTERVAL
     first = instance.activated_at is None
     transition(instance, State.ACTIVE, PROVISIONER, "desktop ready", only_from=[State.STARTING],
@@ -130,7 +132,8 @@ def _reboot(conn, instance, server, act=False):
     if act:
         _ignoring_conflict(cloud.reboot_server, conn, server.id)
         return settings.VISA_POLL_INTERVAL
-    if server.status != "ACTIVE" or not _desktop_answers(cloud.address_of(server), instance.image.vnc_port):
+    if server.status != "ACTIVE" or not _desktop_answers(cloud.address_of(server, instance.networks),
+                                                         instance.image.vnc_port):
         return settings.VISA_POLL_INTERVAL
     transition(instance, State.ACTIVE, PROVISIONER, "rebooted", only_from=[State.REBOOTING])
     return None

@@ -9,6 +9,12 @@ from django.db import models
 from instances.states import LIVE, State
 from quotas.models import Purpose
 
+from .cloud import Cloud
+
+
+def default_cloud():
+    return Cloud.default_pk()
+
 
 class Image(models.Model):
     """An operator-defined environment: a Glance image with a VNC desktop, JupyterLab, or both inside."""
@@ -35,6 +41,9 @@ class Image(models.Model):
     description = models.TextField(blank=True, help_text="What it has inside, shown where users choose an environment")
     icon = models.CharField(max_length=16, choices=Icon.choices, default=Icon.DESKTOP,
                             help_text="Shown beside its name where users choose an environment")
+    # `cloud_id` is its id in that cloud, so the cloud itself is the provider
+    provider = models.ForeignKey(Cloud, on_delete=models.PROTECT, default=default_cloud, related_name="images",
+                                 verbose_name="cloud", help_text="The cloud that offers it")
     cloud_id = models.CharField(max_length=64, help_text="Glance image id")
     vnc_port = models.PositiveIntegerField(default=5900)
     offers = models.CharField(max_length=8, choices=Offers.choices, default=Offers.DESKTOP,
@@ -65,16 +74,22 @@ class Image(models.Model):
 
 class Flavour(models.Model):
     name = models.CharField(max_length=100)
+    provider = models.ForeignKey(Cloud, on_delete=models.PROTECT, default=default_cloud, related_name="flavours",
+                                 verbose_name="cloud", help_text="The cloud that offers it")
     cloud_id = models.CharField(max_length=64, help_text="Nova flavour id")
     cpus = models.PositiveIntegerField()
     ram_mb = models.PositiveIntegerField()
+    gpus = models.PositiveIntegerField(
+        "GPUs", default=0, help_text="Devices each instance gets (the Nova flavour passes them through); "
+        "counted by quotas beside vCPUs and memory")
     enabled = models.BooleanField(default=True)
     lifetime = models.DurationField(
         null=True, blank=True, help_text="How long its instances live; empty for the site default (VISA_LIFETIME_HOURS)"
     )
 
     def __str__(self):
-        return f"{self.name} ({self.cpus} vCPU, {self.ram_mb // 1024} GB)"
+        gpus = f", {self.gpus} GPU{'s' if self.gpus > 1 else ''}" if self.gpus else ""
+        return f"{self.name} ({self.cpus} vCPU, {self.ram_mb // 1024} GB{gpus})"
 
 
 def new_vnc_secret():
@@ -100,6 +115,9 @@ class Instance(models.Model):
     state_reason = models.CharField(max_length=500, blank=True)
     image = models.ForeignKey(Image, on_delete=models.PROTECT)
     flavour = models.ForeignKey(Flavour, on_delete=models.PROTECT)
+    # Its own, not its image's: an operator may move an image to another cloud, the server stays where it is.
+    cloud = models.ForeignKey(Cloud, on_delete=models.PROTECT, default=default_cloud, related_name="instances",
+                              help_text="Where its server is")
     experiments = models.ManyToManyField(
         "openaccess.Experiment", blank=True, related_name="instances",
         help_text="Experiments whose data is mounted read-only",
@@ -129,6 +147,11 @@ class Instance(models.Model):
     launch_key = models.CharField(
         max_length=100, blank=True, editable=False, help_text="The Idempotency-Key it was launched with"
     )
+    # Where it was placed (instances.lifecycle.placement, at launch): the cloud's names, empty for
+    # the cloud's own defaults, and why, as the launch page and the instance's details say it.
+    networks = models.JSONField(default=list, blank=True, editable=False)
+    security_groups = models.JSONField(default=list, blank=True, editable=False)
+    placement_reasons = models.JSONField(default=list, blank=True, editable=False)
     step_task = models.CharField(
         max_length=36, blank=True, editable=False,
         help_text="The queued task that carries out its change; empty when none could be queued",

@@ -1,7 +1,7 @@
 from django import forms
 
 from instances.lifecycle.expiry import MAX_EXTENSION_DAYS
-from instances.models import Flavour, Image
+from instances.models import Cloud, Flavour, Image
 from openaccess.models import Experiment
 
 
@@ -17,6 +17,10 @@ class LaunchForm(forms.Form):
     experiment = forms.ModelMultipleChoiceField(
         Experiment.objects.all(), required=False,
         error_messages={"invalid_choice": "An experiment you chose is no longer registered: choose again."},
+    )
+    cloud = forms.ModelChoiceField(  # the image says where it runs; this only chooses what the page lists
+        Cloud.objects.filter(enabled=True), required=False,
+        error_messages={"invalid_choice": "This cloud is no longer offered: choose another."},
     )
     image = forms.ModelChoiceField(
         Image.objects.filter(enabled=True),

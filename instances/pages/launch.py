@@ -14,9 +14,9 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from instances.lifecycle import services
+from instances.lifecycle import placement, services
 from instances.lifecycle.quota import launch_choices
-from instances.models import Flavour, Image
+from instances.models import Cloud, Flavour, Image
 from openaccess import entry, search
 from openaccess.models import Experiment
 from openaccess.policy import can_read
@@ -61,7 +61,7 @@ def launch(request):
 
 
 # The wizard field a refusal is about (quotas' `resource`); others are shown above the Launch button.
-REFUSED_FIELD = {"flavour": "flavour", "vcpus": "flavour", "ram_gb": "flavour", "image": "image"}
+REFUSED_FIELD = {"flavour": "flavour", "vcpus": "flavour", "ram_gb": "flavour", "gpus": "flavour", "image": "image"}
 
 
 @login_required
@@ -119,6 +119,24 @@ def new_pick(request, pk):
     return render(request, "instances/wizard_pick.html", {"experiment": experiment, "checked": True, "added": True})
 
 
+@login_required
+def new_placement(request):
+    """The wizard's placement preview again, for the environment and size now chosen (htmx)."""
+    experiments = _readable(request.user, request.GET.getlist("experiment"))
+    return render(request, "instances/wizard_placement.html",
+                  {"placement": _placement(request.user, experiments, request.GET)})
+
+
+def _placement(user, experiments, data):
+    """Where the operators' rules place a launch with the environment and size in `data` (form
+    values: what is not an id of an enabled one counts as none)."""
+    def chosen(model, value):
+        value = value or ""
+        valid = value.isascii() and value.isdigit() and len(value) <= ID_DIGITS
+        return model.objects.filter(pk=int(value), enabled=True).first() if valid else None
+    return placement.choose(user, experiments, chosen(Image, data.get("image")), chosen(Flavour, data.get("flavour")))
+
+
 def _readable(user, pks):
     """The experiments with these primary keys that `user` may read, in the order given; what is not
     an id (5,000 digits, "²") names none."""
@@ -128,15 +146,21 @@ def _readable(user, pks):
 
 
 def _options(request, form, experiments):
-    """What the wizard's right-hand side shows for these experiments: the choices the quota that
-    applies allows, which of them is chosen (the user's, else the first allowed), and whether the
-    user already has a desktop with this data."""
-    choices = launch_choices(request.user, purpose_of(request.user, experiments))
+    """What the wizard's right-hand side shows for these experiments: the clouds the user may use
+    and, on the one chosen, the choices the quota that applies allows, which of them is chosen (the
+    user's if still listed, else the first allowed), and whether the user already has a desktop
+    with this data."""
     data = form.data if form.is_bound else request.GET
+    where = Cloud.objects.filter(pk=an_id(data["cloud"], "cloud")).first() if data.get("cloud") else None
+    choices = launch_choices(request.user, purpose_of(request.user, experiments), where)
+    listed = {"cloud": [c.pk for c in choices["clouds"]], "image": [i.pk for i, _ in choices["environments"]],
+              "flavour": [f.pk for f, _ in choices["sizes"]]}
     proposals = ",".join(experiment.proposal_id for experiment in experiments)
+    chosen = {field: data.get(field) if data.get(field) in {str(pk) for pk in listed[field]} else suggested
+              for field, suggested in choices["chosen"].items()}
     return {
-        **choices, "form": form, "experiments": experiments, "wizard": True,
-        "chosen": {field: data.get(field) or suggested for field, suggested in choices["chosen"].items()},
+        **choices, "form": form, "experiments": experiments, "wizard": True, "chosen": chosen,
+        "placement": _placement(request.user, experiments, chosen),
         "name": data.get("name", ""), "default_name": experiments[0].title if experiments else "",
         "running": services.running_with(request.user, experiments),
         "back": reverse("new-instance") + (f"?{urlencode({'proposals': proposals})}" if proposals else ""),

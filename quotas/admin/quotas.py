@@ -1,5 +1,6 @@
 """Quotas in Django admin: usage beside each limit, a new quota starting from its purpose's
 defaults, quotas on user and group pages, actions to raise and reset. Every change is in the admin log."""
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
@@ -29,11 +30,23 @@ def _usage_lines(quota):
     used = quota.usage
     return [_in_use(quota, used.instances, quota.max_instances, "instances running"),
             _in_use(quota, used.vcpus, quota.max_vcpus, "vCPUs in use"),
-            _in_use(quota, round(used.ram_mb / 1024, 1), quota.max_ram_gb, "GB of RAM in use")]
+            _in_use(quota, round(used.ram_mb / 1024, 1), quota.max_ram_gb, "GB of RAM in use"),
+            *([_in_use(quota, used.gpus, quota.max_gpus, "GPUs in use")] if quota.max_gpus or used.gpus else [])]
+
+
+class EmptyIsZero(forms.IntegerField):
+    def clean(self, value):
+        return super().clean(value) or 0
 
 
 class UsageColumns:
-    """Columns that show the current usage beside each limit; `quota.usage` is set beforehand."""
+    """Columns that show the current usage beside each limit; `quota.usage` is set beforehand.
+    GPUs left empty are none: forms made before devices were counted send no such field."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "max_gpus":
+            kwargs.update(form_class=EmptyIsZero, required=False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="in use")
     def in_use(self, quota):
@@ -120,7 +133,7 @@ class QuotaAdmin(UsageColumns, admin.ModelAdmin):
         purpose = request.GET["purpose"]
         start = Quota.objects.filter(purpose=purpose, user=None, group=None).first() or Quota.default(purpose)
         initial.update({name: getattr(start, name) for name in (
-            "max_instances", "max_vcpus", "max_ram_gb", "max_lifetime_hours", "requires_approval")})
+            "max_instances", "max_vcpus", "max_ram_gb", "max_gpus", "max_lifetime_hours", "requires_approval")})
         if start.pk:
             initial.update(flavours=list(start.flavours.all()), images=list(start.images.all()))
         return initial
@@ -168,8 +181,8 @@ class QuotaInline(UsageColumns, admin.TabularInline):
     inlines), which starts from the chosen purpose's defaults."""
     model = Quota
     extra = 0
-    fields = ["purpose", "max_instances", "max_vcpus", "max_ram_gb", "max_lifetime_hours", "requires_approval",
-              "current_usage"]
+    fields = ["purpose", "max_instances", "max_vcpus", "max_ram_gb", "max_gpus", "max_lifetime_hours",
+              "requires_approval", "current_usage"]
     readonly_fields = ["purpose", "current_usage"]
     show_change_link = True  # allowed sizes and environments are set on the quota's own page
 

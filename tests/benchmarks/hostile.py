@@ -13,10 +13,9 @@ defaults), N+1 desktops on it, each with its owner connected.
   survivors still send input a second later. Goal: 0.
 - Leaks: malformed handshakes (two wrong versions in one write); afterwards the sessions the
   owner's page lists, the process's connections to the VM and its open files. Goal: 0 more.
-Prints a table and JSON.
+Prints a table; writes its JSON to var/bench/ (tests.benchmarks.results).
 """
 import argparse
-import json
 import multiprocessing
 import random
 import statistics
@@ -29,6 +28,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tests.benchmarks.proxy_peers import Paths
+from tests.benchmarks.results import record
 from tests.support.hostile import malformed_handshake, race_revoke_with_connect, vm_connections
 from tests.support.web import WebUser
 
@@ -168,10 +168,10 @@ def main():
     print(f"revoke racing a connect: {survivors} survivors in {args.races} tries (goal 0)")
     print(f"after {args.malformed} malformed handshakes: {left['sessions_left']} sessions listed, "
           f"{left['vm_connections_left']} VM connections and {left['fds_left']} open files more (goal 0)")
-    print(json.dumps({"lag_ms": {phase: {"p50": statistics.median(t) * 1000, "p99": percentile(t, 0.99),
+    record("hostile", {"lag_ms": {phase: {"p50": statistics.median(t) * 1000, "p99": percentile(t, 0.99),
                                          "max": max(t) * 1000, "pings": len(t)} for phase, t in lags.items()},
-                      "flooded_bytes": flooded, "races": args.races, "survivors": survivors,
-                      "malformed": args.malformed, **left}))
+                       "flooded_bytes": flooded, "races": args.races, "survivors": survivors,
+                       "malformed": args.malformed, **left})
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ Run against a running visa and its devcloud (`make run` in another terminal):
 Launches one at a time from the demo DOI page and polls the instance's status every 20 ms (so
 figures are accurate to ~20 ms), then deletes the instance and waits until it is gone (not timed).
 ACTIVE means the VM's VNC server answered, so with Xvnc desktops its start-up counts as overhead;
-devcloud's builtin desktop (`--vnc builtin`) starts in milliseconds. Prints a table and JSON.
+devcloud's builtin desktop (`--vnc builtin`) starts in milliseconds. Prints a table; writes its JSON
+to var/bench/ (tests.benchmarks.results).
 """
 import argparse
 import json
@@ -15,6 +16,7 @@ import statistics
 import time
 import urllib.request
 
+from tests.benchmarks.results import record
 from tests.support.web import WebUser
 
 
@@ -82,7 +84,7 @@ def main():
     for name, r in results.items():
         print(f"{name:<18} {r['launches']:>8} {r['active']:>7} {r['error']:>6} {r['overhead_p50_s']:>8.3f} "
               f"{r['overhead_p95_s']:>8.3f} {r['overhead_max_s']:>8.3f}")
-    print(json.dumps({"boot_seconds": boot, "series": results}))
+    record("launch", {"boot_seconds": boot, "series": results})
 
 
 if __name__ == "__main__":

@@ -3,13 +3,13 @@
 Run against a running visa (`make run` in another terminal):
     .venv/bin/python -m tests.benchmarks.launch_to_desktop [--url http://127.0.0.1:8000] [--runs 5]
 Each run launches from the demo DOI, waits for ACTIVE, reads one full frame over the WebSocket
-proxy, then deletes the instance and waits until it is gone. Prints a table and JSON.
+proxy, then deletes the instance and waits until it is gone. Prints a table; writes its JSON to var/bench/ (tests.benchmarks.results).
 """
 import argparse
-import json
 import statistics
 import time
 
+from tests.benchmarks.results import record
 from tests.support.rfbclient import non_blank
 from tests.support.web import DEMO_DOI_PAGE, WebUser
 
@@ -40,7 +40,7 @@ def main():
         print(f"{number:>4} {run['launch_to_active_s']:>14.2f} {run['launch_to_first_frame_s']:>19.2f}")
     summary = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
     print(f"{'median':>4} {summary['launch_to_active_s']:>14.2f} {summary['launch_to_first_frame_s']:>19.2f}")
-    print(json.dumps({"doi_page": DEMO_DOI_PAGE, "runs": runs, "median": summary}))
+    record("launch_to_desktop", {"doi_page": DEMO_DOI_PAGE, "runs": runs, "median": summary})
 
 
 if __name__ == "__main__":

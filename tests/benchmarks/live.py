@@ -6,10 +6,9 @@ Run against a running visa (`make run` in another terminal; sign-in demo/demo):
 Launches one desktop, opens N instance pages' live sockets and N pollers, then stops and starts
 the desktop `rounds` times. For each change it records, per page, the time from sending Stop or
 Start (whose view records STOPPING or STARTING before it answers) to the page first showing
-that change. Prints a table and JSON.
+that change. Prints a table; writes its JSON to var/bench/ (tests.benchmarks.results).
 """
 import argparse
-import json
 import re
 import statistics
 import threading
@@ -17,6 +16,7 @@ import time
 
 from websockets.sync.client import connect
 
+from tests.benchmarks.results import record
 from tests.support.web import WebUser
 
 STATE = re.compile(r'class="badge state-(\w+)"')
@@ -106,7 +106,7 @@ def main():
     for name in ("websocket_push", "status_poll_1s"):
         row = report[name]
         print(f"{name:<20}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['samples']:>10}")
-    print(json.dumps(report))
+    record("live", report)
 
 
 if __name__ == "__main__":

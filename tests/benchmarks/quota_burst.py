@@ -1,28 +1,37 @@
 """A burst of concurrent launch requests over HTTP against quotas: none may pass a limit.
 
-Run against a running visa (`make run` in another terminal), with the same database settings as
-the service (none for the demo's SQLite; DATABASE_URL and DJANGO_SECRET_KEY for PostgreSQL), because it makes its users
-and their quotas, and counts what was recorded, in that database:
-    .venv/bin/python -m tests.benchmarks.quota_burst [--url http://127.0.0.1:8000] [--requests 200]
+    .venv/bin/python -m tests.benchmarks.quota_burst [--requests 200] [--web-processes 2]
+starts visa as production runs it, on this machine: PostgreSQL (the database visa_bench_quota_burst,
+made anew), Redis (REDIS_URL, required), devcloud, --web-processes ASGI processes (uvicorn; the
+requests are spread over them as nginx's upstream does) and a Celery worker with beat.
+With --url it runs against a visa already running there instead (`make run`), with the same
+database settings as that service, because it makes its users and their quotas, and counts what was
+recorded, in that database.
 It makes one user per limit in --limits (open-data quotas of 1, 2, 3 and 4 instances by default),
 signs each in, and sends --requests `POST /api/instances/` at once, spread evenly over the users,
 each on its own connection. Prints accepted, refused (by reason), violations (instances recorded
 beyond a user's limit; must be 0) and the latency of the launch request in the burst and alone
-(twenty requests one after another once the burst is over), as a table and JSON.
-Afterwards it deletes what it launched (once built), unless --keep.
+(twenty requests one after another once the burst is over), as a table, and writes its JSON to
+var/bench/ (tests.benchmarks.results). With --url it deletes what it launched afterwards (once
+built), unless --keep.
 """
 import argparse
 import collections
-import json
 import os
 import statistics
+import sys
+import tempfile
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import django
+import psutil
 import requests
 
+from tests.benchmarks.databases import fresh_database
+from tests.benchmarks.results import record
 from tests.support.web import WebUser
 
 PASSWORD = "burst-benchmark-pw"
@@ -52,13 +61,13 @@ def launch_body():
             "flavour": Flavour.objects.get(name="m1.small").pk}
 
 
-def burst(url, sessions, total, body):
-    """Send `total` launches at once, round robin over the signed-in sessions; return
-    (username, status, code, seconds) for each."""
+def burst(urls, sessions, total, body):
+    """Send `total` launches at once, round robin over the signed-in sessions and the web
+    processes' URLs; return (username, status, code, seconds) for each."""
     start = threading.Barrier(total)
     results = []
 
-    def one(session):
+    def one(session, url):
         cookies, token = session.http.cookies.get_dict(), session.http.cookies["csrftoken"]
         start.wait()
         began = time.perf_counter()
@@ -68,7 +77,8 @@ def burst(url, sessions, total, body):
         code = answer.json().get("code", "") if answer.headers.get("Content-Type", "").startswith("application/json") else ""
         results.append((session.username, answer.status_code, code, seconds))
 
-    threads = [threading.Thread(target=one, args=(sessions[n % len(sessions)],)) for n in range(total)]
+    threads = [threading.Thread(target=one, args=(sessions[n % len(sessions)], urls[n % len(urls)]))
+               for n in range(total)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -92,29 +102,95 @@ def clean_up(sessions, users, timeout=300):
         session.delete_instance(instance.uuid, wait=False)
 
 
+# Production's periods (the test stack's are of a second, for fault tests), so that the reconciler
+# does not add its load to the burst.
+PERIODS = {"VISA_RECONCILE_PERIOD": "60", "VISA_EXPIRY_PERIOD": "300", "VISA_STUCK_AFTER": "120",
+           "VISA_POLL_INTERVAL": "0.2"}
+
+
+def start_visa(directory, web_processes):
+    """visa on this machine as production runs it, on a database of its own: (URLs of the web
+    processes, the processes, stop)."""
+    if not os.environ.get("REDIS_URL"):
+        sys.exit("REDIS_URL is needed (several web processes share Redis), e.g. redis://127.0.0.1:6379/9")
+    os.environ["DATABASE_URL"] = fresh_database("quota_burst")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-" + os.urandom(16).hex())
+    django.setup()
+    from django.core.management import call_command
+
+    from deploy.devcloud.testing import start_devcloud
+    from tests.support.stack import Stack, end
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    for part in ("devcloud", "stack"):
+        (directory / part).mkdir(parents=True, exist_ok=True)
+    cloud = start_devcloud(directory / "devcloud", max_instances=50, build_seconds=1.0)
+    stack, more = None, []
+
+    def stop():
+        end(*(process for _, process in more))
+        if stack:
+            stack.stop()
+        cloud.stop()
+
+    try:  # a loaded machine may start a process too slowly: stop those that started
+        stack = Stack(directory / "stack", cloud.auth_url, env=PERIODS)
+        for n in range(2, web_processes + 1):
+            more.append(stack.start_web(f"web{n}"))
+    except BaseException:
+        stop()
+        raise
+
+    return [stack.url, *(url for url, _ in more)], [stack.web, *(process for _, process in more)], stop
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--url", help="a visa running there (default: start one on PostgreSQL)")
+    parser.add_argument("--web-processes", type=int, default=2, help="ASGI processes of the visa it starts")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--limits", default="1,2,3,4", help="one user per limit (open-data instances)")
     parser.add_argument("--keep", action="store_true", help="leave the launched instances running")
+    parser.add_argument("--logs", help="keep the logs of the visa it starts in this folder")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "visa.settings")
-    django.setup()
+    with tempfile.TemporaryDirectory() as directory:
+        directory = args.logs or directory
+        if args.url:
+            django.setup()
+            urls, web, stop = [args.url], [], lambda: None
+        else:
+            urls, web, stop = start_visa(Path(directory), args.web_processes)
+        try:
+            measure(urls, web, args)
+        finally:
+            stop()
+
+
+def cpu_seconds(processes):
+    """CPU time the web processes have used so far: unlike latency, it hardly depends on what else
+    the machine runs."""
+    return sum(sum(psutil.Process(process.pid).cpu_times()[:2]) for process in processes)
+
+
+def measure(urls, web, args):
     from instances.models import Instance
 
     users = make_users([int(limit) for limit in args.limits.split(",")])
     sessions = []
     for user, _ in users:
-        session = WebUser(args.url, user.username, PASSWORD)
+        session = WebUser(urls[0], user.username, PASSWORD)
         session.username = user.username
         session.get("/")  # the CSRF cookie
         sessions.append(session)
 
     body = launch_body()
-    results = burst(args.url, sessions, args.requests, body)
+    cpu = cpu_seconds(web)
+    results = burst(urls, sessions, args.requests, body)
+    cpu = cpu_seconds(web) - cpu
     # For comparison, the same request alone (every user is at their limit now: refused).
-    alone = sorted(burst(args.url, sessions[:1], 1, body)[0][3] for _ in range(20))
+    alone = sorted(burst(urls, sessions[:1], 1, body)[0][3] for _ in range(20))
 
     rows = []
     for user, limit in users:
@@ -130,25 +206,29 @@ def main():
         "requests": len(results),
         "accepted": sum(r[1] == 201 for r in results),
         "refused": dict(collections.Counter(r[2] for r in results if r[1] in (403, 409))),
-        "errors": sum(r[1] not in (201, 403, 409) for r in results),
+        "errors": dict(collections.Counter(r[1] for r in results if r[1] not in (201, 403, 409))),
         "violations": sum(row["violations"] for row in rows),
         "latency_p50_s": statistics.median(latencies),
         "latency_p95_s": latencies[max(0, round(0.95 * len(latencies)) - 1)],
         "latency_max_s": latencies[-1],
         "latency_alone_p50_s": statistics.median(alone),
         "database": django.db.connection.vendor,
+        "web_processes": len(urls),
+        "web_cpu_ms_per_request": round(cpu * 1000 / len(results), 1) if web else None,
+        "load_average": os.getloadavg()[0],
     }
     print(f"{'user':<16} {'limit':>5} {'requests':>8} {'accepted':>8} {'recorded':>8} {'violations':>10}")
     for row in rows:
         print(f"{row['user']:<16} {row['limit']:>5} {row['requests']:>8} {row['accepted']:>8} {row['recorded']:>8} "
               f"{row['violations']:>10}")
     print(f"accepted {summary['accepted']}, refused {sum(summary['refused'].values())} {summary['refused']}, "
-          f"errors {summary['errors']}, violations {summary['violations']}; launch request p50 "
+          f"errors {sum(summary['errors'].values())} {summary['errors']}, violations {summary['violations']}; launch request p50 "
           f"{summary['latency_p50_s'] * 1000:.0f} ms, p95 {summary['latency_p95_s'] * 1000:.0f} ms, "
           f"max {summary['latency_max_s'] * 1000:.0f} ms; alone p50 {summary['latency_alone_p50_s'] * 1000:.0f} ms "
-          f"({summary['database']})")
-    print(json.dumps({"users": rows, "summary": summary}))
-    if not args.keep:
+          f"({summary['database']}, {len(urls)} web processes); web CPU per request "
+          f"{summary['web_cpu_ms_per_request']} ms, load average {summary['load_average']:.1f}")
+    record("quota_burst", {"users": rows, "summary": summary})
+    if not args.keep and args.url:
         clean_up(sessions, users)
 
 

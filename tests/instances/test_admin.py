@@ -144,3 +144,12 @@ def test_a_member_added_in_admin_must_be_able_to_read_the_desktops_data(admin_cl
     assert not instance.members.exists()
     saved = admin_client.post(page, {**form, "members-0-user": colleague.pk})
     assert saved.status_code == 302 and instance.members.get().user == colleague
+
+
+def test_an_instance_saves_as_its_page_shows_it_with_or_without_an_expiry(admin_client, db):
+    for expires in (timezone.now(), None):
+        instance = an_instance("ACTIVE")
+        Instance.objects.filter(pk=instance.pk).update(expires_at=expires)
+        page = f"{INSTANCES}{instance.pk}/change/"
+        answer = admin_client.post(page, {**admin.fields(admin_client.get(page).content.decode()), "_save": "Save"})
+        assert answer.status_code == 302, answer.context["adminform"].form.errors

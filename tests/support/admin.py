@@ -18,7 +18,9 @@ class _Form(HTMLParser):
             return
         name = attrs.get("name")
         if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
-            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+            if attrs.get("type") not in ("checkbox", "radio"):
+                self.fields[name] = attrs.get("value", "")
+            elif "checked" in attrs:
                 self.fields[name] = attrs.get("value", "on")
         elif tag == "select" and name:
             self._select = name

@@ -12,6 +12,9 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS_TOKEN = "metrics-token-for-tests"
+# A second cloud's secret, which every process of every stack has in its environment as every host
+# of a deployment would (tests/instances/lifecycle/test_clouds.py registers that cloud).
+SECOND_CLOUD_VARIABLE, SECOND_CLOUD_PASSWORD = "OPENSTACK_PASSWORD_SITE_B", "site-b-password"
 
 
 def free_port():
@@ -66,6 +69,7 @@ class Stack:
             # Every process of the stack counts into one directory (visa/metrics.py); scrapes send the token.
             "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
             "VISA_METRICS_TOKEN": METRICS_TOKEN,
+            SECOND_CLOUD_VARIABLE: SECOND_CLOUD_PASSWORD,
             **dict(env),
         }
         self.mail = tmp / "mail"
@@ -89,7 +93,11 @@ class Stack:
         process = self.start(name, "-m", "uvicorn", "visa.asgi:application", "--port", str(port),
                              "--ws-per-message-deflate", "false", "--ws-max-size", "65536",
                              "--timeout-graceful-shutdown", "10", **env)
-        wait_for_port(port, process)
+        try:
+            wait_for_port(port, process)
+        except Exception:  # not left running behind the caller's back
+            end(process)
+            raise
         return f"http://127.0.0.1:{port}", process
 
     def start_worker(self, beat=True):

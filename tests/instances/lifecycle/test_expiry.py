@@ -66,13 +66,15 @@ def test_a_longer_lifetime_is_granted_by_an_operator_or_refused(instance):
     ends = instance.expires_at
     asked = expiry.request_extension(instance, instance.owner, 7, "beamtime analysis runs late")
     assert asked.decision == LifetimeExtension.Decision.PENDING
-    expiry.decide(asked, "operator", accept=True)
-    expiry.decide(asked, "operator", accept=True)  # a second click changes nothing
+    assert expiry.decide(asked, "operator", accept=True)
+    assert not expiry.decide(asked, "operator", accept=True)  # a second click changes nothing
     instance.refresh_from_db()
     assert instance.expires_at == ends + timedelta(days=7)
 
-    refused = expiry.decide(expiry.request_extension(instance, instance.owner, 10, "more"), "operator", accept=False)
+    refused = expiry.request_extension(instance, instance.owner, 10, "more")
+    assert expiry.decide(refused, "operator", accept=False)
     instance.refresh_from_db()
+    refused.refresh_from_db()
     assert refused.decision == "REFUSED" and instance.expires_at == ends + timedelta(days=7)
 
 

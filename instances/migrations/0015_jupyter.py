@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('instances', '0012_instancemember_team'),
+        ('instances', '0014_placementrule_clouds'),
     ]
 
     operations = [

@@ -1,0 +1,18 @@
+"""A PostgreSQL database of a benchmark's own (visa_bench_<name>), made anew for each run, on the
+server that DATABASE_URL names (the machine's own by default)."""
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def fresh_database(name):
+    """Drop and create visa_bench_<name>; return its URL."""
+    server = urlsplit(os.environ.get("DATABASE_URL") or SERVER)
+    database = f"visa_bench_{name}"
+    with psycopg.connect(urlunsplit(server._replace(path="/postgres")), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {database}")
+    return urlunsplit(server._replace(path=f"/{database}"))

@@ -84,7 +84,8 @@ class CloudAdmin(admin.ModelAdmin):
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ["icon_preview", "name", "provider", "cloud_id", "vnc_port", "enabled", "auto_accept_extensions"]
+    list_display = ["icon_preview", "name", "provider", "cloud_id", "offers", "vnc_port", "enabled",
+                    "auto_accept_extensions"]
     list_display_links = ["name"]
     list_filter = ["provider", "enabled"]
 
@@ -284,9 +285,10 @@ class ShareTokenAdmin(admin.ModelAdmin):
 
 @admin.register(DesktopSession)
 class DesktopSessionAdmin(admin.ModelAdmin):
-    list_display = ["name", "role", "instance", "started_at", "ended_at"]
-    list_filter = ["role"]
-    readonly_fields = ["instance", "user", "name", "role", "token", "channel_name", "started_at", "ended_at"]
+    list_display = ["name", "role", "channel", "instance", "started_at", "ended_at"]
+    list_filter = ["role", "channel"]
+    readonly_fields = ["instance", "user", "name", "role", "channel", "token", "channel_name", "started_at",
+                       "ended_at"]
 
     def has_add_permission(self, request):
         return False  # the desktop proxy records them

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from .api import data, files, people
 from .api import views as api
 from .cloud import agent
+from .jupyter.views import open_jupyter
 from .pages import doi, home, instance, launch, sharing, support
 from .pages.help import help_page  # by name: the module's would hide the builtin help()
 
@@ -30,6 +31,7 @@ urlpatterns = [
     path("instances/new/pick/<int:pk>", launch.new_pick, name="new-instance-pick"),
     path("instances/<uuid:uuid>/", instance.detail, name="instance"),
     path("instances/<uuid:uuid>/status", instance.status, name="instance-status"),
+    path("instances/<uuid:uuid>/jupyter", open_jupyter, name="instance-jupyter"),
     path("instances/<uuid:uuid>/thumbnail", instance.thumbnail, name="instance-thumbnail"),
     *[path(f"instances/<uuid:uuid>/{action}", instance.act, {"action": action}, name=f"instance-{action}")
       for action in instance.ACTIONS],

@@ -32,6 +32,7 @@ CONFIG_PATH = "/etc/visa/agent.json"
 # The image's VNC service reads the password from this file's first line; after a rotation it must
 # take the new one (a systemd path unit on the file, or a server that reads it at each login).
 VNC_PASSWORD_PATH = "/etc/visa/vnc-password"
+JUPYTER_TOKEN_PATH = "/etc/visa/jupyter-token"  # JupyterLab's (visa-jupyter.service), for images that offer it
 RCLONE_CONFIGS = "/etc/visa/rclone.d"
 
 
@@ -107,8 +108,13 @@ def write_secret(path, content):
 
 
 def take_secrets(config, rotation):
-    """Write the rotated VNC password, then the new token; the config is the agent's own from now on."""
+    """Write the rotated VNC password (and Jupyter token), then the new token; the config is the
+    agent's own from now on."""
     write_secret(VNC_PASSWORD_PATH, rotation["vnc_password"])
+    if "jupyter_token" in rotation and os.path.exists(JUPYTER_TOKEN_PATH):
+        write_secret(JUPYTER_TOKEN_PATH, rotation["jupyter_token"])
+        # JupyterLab reads its token at start; kernels go on, visa's proxy tries both tokens meanwhile
+        subprocess.run(["systemctl", "try-restart", "visa-jupyter.service"], check=False)
     config["token"] = rotation["token"]
     config["files_token"] = rotation["files_token"]  # the file server reads it from `config` at each request
     write_secret(CONFIG_PATH, json.dumps(config))

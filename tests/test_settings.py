@@ -88,6 +88,9 @@ def test_a_missing_oidc_endpoint_is_named_at_start():
     ("EMAIL_PORT", "smtp", "EMAIL_PORT must be a whole number of at least 1, not 'smtp'"),
     ("VISA_METRICS_ALLOW", "10.0.0.0/8, 10.300.0.1",
      "VISA_METRICS_ALLOW must be IP addresses or networks such as 10.0.0.5 or 10.1.0.0/16, not '10.300.0.1'"),
+    ("VISA_NOTEBOOK_ORIGIN", "https://notebooks.example.org/{uuid}",
+     "VISA_NOTEBOOK_ORIGIN must be an origin whose host name holds {uuid}, such as "
+     "https://{uuid}.notebooks.example.org, not 'https://notebooks.example.org/{uuid}'"),
 ])
 def test_a_bad_value_stops_start_up_naming_the_setting(name, value, message):
     result = manage("check", **{name: value})

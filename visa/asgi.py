@@ -1,5 +1,5 @@
 """ASGI entry point: Django for HTTP, Channels consumers for WebSockets opened by this site's own
-pages (visa.origins)."""
+pages (visa.origins), and JupyterLab's proxy for the notebook origins (instances.jupyter)."""
 import os
 import re
 import warnings
@@ -15,17 +15,19 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 from asgi_correlation_id import CorrelationIdMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up first)
 
+from instances.jupyter.asgi import NotebookHosts  # noqa: E402
 from instances.routing import websocket_urlpatterns  # noqa: E402
 from instances.sharing.sockets import AuthMiddlewareStack  # noqa: E402
 from notices.routing import websocket_urlpatterns as notice_urlpatterns  # noqa: E402
 from visa.origins import SameOriginValidator  # noqa: E402
 
 # Every request and WebSocket gets an id for its log lines: nginx's X-Request-ID if it looks like one
-# (a client's header cannot write into the logs), else a new one; answers carry it back.
+# (a client's header cannot write into the logs), else a new one; answers carry it back. A notebook
+# origin's requests go to JupyterLab's proxy, never to visa's pages (instances/jupyter/asgi.py).
 application = CorrelationIdMiddleware(
-    ProtocolTypeRouter({
+    NotebookHosts(ProtocolTypeRouter({
         "http": django_asgi_app,
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns + notice_urlpatterns))),
-    }),
+    })),
     validator=lambda value: re.fullmatch(r"[0-9A-Za-z-]{16,64}", value) is not None,
 )

@@ -96,6 +96,14 @@ def url(name, default):
     return value
 
 
+def origin_template(name, default):
+    """An origin (scheme, host, optional port; no path) whose host holds {uuid}: one origin per instance."""
+    value = os.environ.get(name, default)
+    if not re.fullmatch(r"https?://[a-z0-9.-]*\{uuid\}[a-z0-9.-]*(:\d{1,5})?", value):
+        raise invalid(name, value, "an origin whose host name holds {uuid}, such as https://{uuid}.notebooks.example.org")
+    return value
+
+
 def rate(name, default):
     """Requests per period, as Django REST framework's throttles read it: 60/minute."""
     value = os.environ.get(name, default)

@@ -8,6 +8,7 @@ import logging
 import os
 from email.utils import getaddresses
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import sentry_sdk
@@ -264,6 +265,13 @@ VISA_DATA_MOUNT_ROOT = env.absolute_path("VISA_DATA_MOUNT_ROOT", "/data")
 # should have mounted (data attached to a running desktop appears within that time).
 VISA_AGENT_URL = env.url("VISA_AGENT_URL", VISA_SITE_URL)
 VISA_AGENT_POLL_SECONDS = env.seconds("VISA_AGENT_POLL_SECONDS", 5)
+# JupyterLab is served on an origin of its own per instance (instances/jupyter/), never on visa's: a
+# notebook's code cannot read visa's cookies or call visa as its user. Its host name holds {uuid}; the
+# same web processes answer it (a wildcard DNS name and certificate in production). The demo's and the
+# tests' default: <uuid>.localhost on visa's port (browsers resolve *.localhost to loopback).
+_site = urlsplit(VISA_SITE_URL)
+VISA_NOTEBOOK_ORIGIN = env.origin_template(
+    "VISA_NOTEBOOK_ORIGIN", f"{_site.scheme}://{{uuid}}.localhost" + (f":{_site.port}" if _site.port else ""))
 # Networks and security groups (cloud names) of a VM no placement rule matched (instances.lifecycle.
 # placement; rules are in Django admin); empty: the cloud's defaults.
 VISA_DEFAULT_NETWORKS = env.names("VISA_DEFAULT_NETWORKS")

@@ -18,8 +18,9 @@ from functools import partial
 from pathlib import Path
 
 from protocols.file_api import FileServer
+from protocols.mount_agent import JUPYTER_TOKEN_PATH
 
-from . import catalogue, userdata
+from . import catalogue, jupyter, userdata
 from .agent import MountAgent
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ class Cloud:
         self._mounts = {}  # server id -> what a powered-on server has mounted: (path, point, read-only?)
         self._files = {}  # server id -> [its file API, its file token], for powered-on servers given one
         self._timers = {}  # server id -> the timer that finishes its boot
+        self._notebooks = {}  # server id -> its Jupyter server, for powered-on servers whose user data starts one
         self._closed = False
         state = json.loads(self._state_path.read_text()) if self._state_path.exists() else {}
         # Addresses count up from a random loopback base, so two devclouds on one machine are unlikely to
@@ -206,6 +208,9 @@ class Cloud:
             for desktop in self._running.values():
                 desktop.close()
             self._running.clear()
+            for notebook in self._notebooks.values():
+                notebook.stop()
+            self._notebooks.clear()
         self.desktops.close()
 
     def _find(self, server_id):
@@ -250,6 +255,7 @@ class Cloud:
             self._fail(server, f"VNC desktop did not start: {error}")
             return
         self._mounts[server.id] = mounts
+        self._start_notebook(server, mounts)
         config = userdata.agent_config(server.user_data, server.written)
         if config:
             self._agents[server.id] = MountAgent(server.name, config, partial(self._remount, server.id),
@@ -259,6 +265,20 @@ class Cloud:
         server.launched_at = server.launched_at or now()
         self._set_status(server, ACTIVE)
 
+    def _start_notebook(self, server, mounts):
+        wanted = jupyter.wanted(server.user_data, server.written)
+        if wanted is None:
+            return
+        port, mount_root, token = wanted
+        folder = self._state_path.with_name(self._state_path.stem + "-jupyter") / server.id
+        try:
+            notebook = jupyter.Notebook(folder, server.address, port, mount_root, token, self.door)
+        except OSError as error:  # the desktop works without it
+            log.warning("server %s: JupyterLab did not start: %s", server.id, error)
+            return
+        notebook.show(mounts)
+        self._notebooks[server.id] = notebook
+
     def _remount(self, server_id, agent, mounts):
         """The server's agent mounted and unmounted: the desktop shows what is there now (unless
         the answer reached an agent that was stopped meanwhile, with its boot)."""
@@ -267,6 +287,8 @@ class Cloud:
                 return
             self._mounts[server_id] = mounts
             self._running[server_id].show(desktop_notice(self._servers[server_id].name, mounts, self.door))
+            if server_id in self._notebooks:
+                self._notebooks[server_id].show(mounts)
             log.info("server %s mounts %s", server_id, [point for _, point, _ in mounts])
 
     def _take_secrets(self, server_id, agent, rotation, config):
@@ -280,6 +302,9 @@ class Cloud:
             if server_id in self._files:
                 self._files[server_id][1] = rotation["files_token"]
             self._running[server_id].set_password(rotation["vnc_password"])
+            if "jupyter_token" in rotation and server_id in self._notebooks:
+                server.written[JUPYTER_TOKEN_PATH] = rotation["jupyter_token"]
+                self._notebooks[server_id].restart(rotation["jupyter_token"])
             self._save()
             log.info("server %s took new secrets", server_id)
 
@@ -312,6 +337,9 @@ class Cloud:
             file_api.shutdown()
             file_api.server_close()
         self._mounts.pop(server.id, None)
+        notebook = self._notebooks.pop(server.id, None)
+        if notebook:
+            notebook.stop()
         desktop = self._running.pop(server.id, None)
         if desktop:
             desktop.close()

@@ -35,6 +35,11 @@ class Door:
             self.issued.append({"path": path, "caveats": caveats, "expires": int(time.time()) + seconds})
         return token
 
+    def folder(self, path):
+        """The local folder standing in for `path` (inside the root, whatever the path says)."""
+        folder = (self.root / path.lstrip("/")).resolve()
+        return folder if folder.is_relative_to(self.root.resolve()) else self.root.resolve()
+
     def listing(self, path, most=6):
         """A few names in the folder standing in for `path`, folders marked with a slash."""
         folder = (self.root / path.lstrip("/")).resolve()

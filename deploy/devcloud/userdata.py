@@ -59,7 +59,7 @@ def mounts(user_data):
     return found
 
 
-def _file(user_data, path, written=None):
+def file(user_data, path, written=None):
     """The content of the file at `path`: as the server last wrote it (`written`, its disk), else
     as the cloud-config wrote it at first boot; or None."""
     if written and path in written:
@@ -73,7 +73,7 @@ def _file(user_data, path, written=None):
 def agent_config(user_data, written=None):
     """The mount agent's settings (url, token, root, interval) on the server's disk, or None."""
     try:
-        config = json.loads(_file(user_data, AGENT_CONFIG_PATH, written) or "null")
+        config = json.loads(file(user_data, AGENT_CONFIG_PATH, written) or "null")
     except ValueError:
         return None
     return config if isinstance(config, dict) and {"url", "token"} <= config.keys() else None
@@ -82,7 +82,7 @@ def agent_config(user_data, written=None):
 def vnc_password(user_data, written=None):
     """The VNC password in VNC_PASSWORD_PATH on the server's disk, or None."""
     # The image's VNC service reads the file's first line, so a trailing newline is not part of it.
-    lines = (_file(user_data, VNC_PASSWORD_PATH, written) or "").splitlines()
+    lines = (file(user_data, VNC_PASSWORD_PATH, written) or "").splitlines()
     return lines[0] if lines and lines[0] else None
 
 

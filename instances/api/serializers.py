@@ -16,11 +16,13 @@ class InstanceSerializer(serializers.ModelSerializer):
     role = serializers.SerializerMethodField(help_text="Yours on this instance: owner, user, guest or support")
     url = serializers.SerializerMethodField(help_text="Its page, with the desktop")
     cloud = serializers.CharField(source="cloud.name", read_only=True, help_text="Where it runs")
+    jupyter_url = serializers.SerializerMethodField(
+        help_text="Opens its JupyterLab in a browser signed in to visa (null when its image has none)")
 
     class Meta:
         model = Instance
         fields = ["uuid", "name", "owner", "role", "state", "state_reason", "cloud", "image", "flavour", "experiments",
-                  "purpose", "created_at", "expires_at", "last_activity_at", "url"]
+                  "purpose", "created_at", "expires_at", "last_activity_at", "url", "jupyter_url"]
 
     def get_role(self, instance) -> str:
         user = self.context["request"].user
@@ -28,6 +30,11 @@ class InstanceSerializer(serializers.ModelSerializer):
 
     def get_url(self, instance) -> str:
         return self.context["request"].build_absolute_uri(reverse("instance", args=[instance.uuid]))
+
+    def get_jupyter_url(self, instance) -> str | None:
+        if not instance.image.has_jupyter:
+            return None
+        return self.context["request"].build_absolute_uri(reverse("instance-jupyter", args=[instance.uuid]))
 
 
 class LaunchSerializer(serializers.Serializer):
@@ -153,7 +160,7 @@ class ImageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Image
-        fields = ["id", "name", "description", "cloud"]
+        fields = ["id", "name", "description", "cloud", "offers"]
 
 
 class FlavourSerializer(serializers.ModelSerializer):

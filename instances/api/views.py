@@ -44,7 +44,7 @@ class Conflict(exceptions.APIException):
 
 
 def visible_instances(user):
-    return roles.instances_of(user).select_related("owner").prefetch_related("experiments")
+    return roles.instances_of(user).select_related("owner", "image").prefetch_related("experiments")
 
 
 def owned_instance(request, uuid, verb):

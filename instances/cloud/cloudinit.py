@@ -1,6 +1,6 @@
 """cloud-init user data for an instance: its data mounts (read-only), the mount agent that keeps
 them current while it runs (and serves the VM's file API), the owner's account (their facility
-identity when known) and the VNC secret."""
+identity when known), the VNC secret and, for images that offer it, JupyterLab."""
 import configparser
 import io
 import json
@@ -12,7 +12,7 @@ from django.urls import reverse
 
 import protocols
 from protocols.mount_agent import CONFIG_PATH as AGENT_CONFIG_PATH
-from protocols.mount_agent import VNC_PASSWORD_PATH
+from protocols.mount_agent import JUPYTER_TOKEN_PATH, VNC_PASSWORD_PATH
 
 from . import mounts, vmsecrets
 
@@ -33,6 +33,29 @@ Environment=PYTHONPATH={FILE_API_DIR}
 ExecStart=/usr/bin/python3 {AGENT_PATH}
 Restart=always
 RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+JUPYTER_UNIT_PATH = "/etc/systemd/system/visa-jupyter.service"
+# JupyterLab as the desktop's user, in the data's root (the mounts in its file browser), on every
+# address (visa's proxy connects from outside the VM), with the token from the VM's secrets handed
+# over by systemd (the file stays root's, 0600). The image brings jupyterlab.
+JUPYTER_UNIT = """[Unit]
+Description=JupyterLab for visa (reached through visa's proxy, with the token in {token_path})
+After=network-online.target visa-agent.service
+
+[Service]
+User={user}
+WorkingDirectory=~
+LoadCredential=jupyter-token:{token_path}
+Environment=JUPYTER_TOKEN_FILE=%d/jupyter-token
+ExecStart=/usr/bin/env jupyter lab --no-browser --ip=0.0.0.0 --port={port} --ServerApp.root_dir={root} \\
+ --ServerApp.allow_remote_access=True --ServerApp.preferred_dir={root}
+Restart=always
+RestartSec=5
 
 [Install]
 WantedBy=multi-user.target
@@ -119,20 +142,35 @@ def _account(owner):
     }
 
 
+def _jupyter(instance, user_name):
+    """JupyterLab as a service, as the owner's account, for an image that offers it; its token is
+    the instance's (vmsecrets)."""
+    if not instance.image.has_jupyter:
+        return {"write_files": [], "runcmd": []}
+    unit = JUPYTER_UNIT.format(user=user_name, port=instance.image.jupyter_port,
+                               root=settings.VISA_DATA_MOUNT_ROOT, token_path=JUPYTER_TOKEN_PATH)
+    return {"write_files": [_file(JUPYTER_TOKEN_PATH, vmsecrets.jupyter_token(instance)),
+                            _file(JUPYTER_UNIT_PATH, unit, "0644")],
+            "runcmd": [["mkdir", "-p", settings.VISA_DATA_MOUNT_ROOT],
+                       ["systemctl", "enable", "--now", "visa-jupyter.service"]]}
+
+
 def render(instance) -> str:
     """The user data; with WebDAV it asks dCache for macaroons (DataMountError if it refuses)."""
     wanted = mounts.how_to_mount(instance, mounts.data_mounts(instance))
     data = _webdav(wanted) if settings.VISA_DATA_MOUNT_METHOD == "webdav" else _nfs(wanted)
     runs = _agent(instance)
     account = _account(instance.owner)
+    notebooks = _jupyter(instance, account["about"]["name"])
     config = {
         **({"bootcmd": account["bootcmd"]} if account.get("bootcmd") else {}),
         **({"groups": account["groups"]} if account.get("groups") else {}),
         "users": ["default", account["users"]],
         "mounts": [*account.get("mounts", []), *data.get("mounts", [])],
         "write_files": [_file(VNC_PASSWORD_PATH, instance.vnc_secret), *data.get("write_files", []),
-                        _file(ACCOUNT_PATH, json.dumps(account["about"]), "0644"), *runs["write_files"]],
+                        _file(ACCOUNT_PATH, json.dumps(account["about"]), "0644"), *runs["write_files"],
+                        *notebooks["write_files"]],
         # the boot's mounts first, then the agent, which finds them mounted
-        "runcmd": [*data.get("runcmd", []), *runs["runcmd"]],
+        "runcmd": [*data.get("runcmd", []), *runs["runcmd"], *notebooks["runcmd"]],
     }
     return "#cloud-config\n" + yaml.safe_dump(config, sort_keys=False)

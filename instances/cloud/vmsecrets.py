@@ -1,4 +1,5 @@
-"""The secrets a VM holds: its VNC secret, its mount agent's token and its file token, and their rotation.
+"""The secrets a VM holds: its VNC secret, its mount agent's token, its file token and its Jupyter
+token, and their rotation.
 
 An agent token is the instance's UUID and an HMAC of it and the token's generation under the
 service's SECRET_KEY, so nothing secret is stored and every web process can check it. It is
@@ -26,6 +27,8 @@ SALT = "instances.agent.token"
 # The file token opens the VM's file API (protocols/file_api.py) to visa: made and rotated like the
 # agent token, but another secret, so the VM's address answering visa never learns the agent token.
 FILES_SALT = "instances.files.token"
+# The Jupyter token: what JupyterLab in the VM asks for, made and rotated the same way.
+JUPYTER_SALT = "instances.jupyter.token"
 
 
 def token_of(instance, generation=None, key=None, salt=SALT):
@@ -39,12 +42,24 @@ def files_token_of(instance, generation=None):
     return token_of(instance, generation, salt=FILES_SALT)
 
 
-def files_tokens(instance):
-    """The file tokens the VM may hold, most likely first: its generation's under each service key,
-    then the next generation's while a rotation waits (the VM may have taken it already)."""
+def jupyter_token(instance, generation=None):
+    return token_of(instance, generation, salt=JUPYTER_SALT)
+
+
+def _to_try(instance, salt):
+    """The tokens of `salt` the VM may hold, most likely first: its generation's under each service
+    key, then the next generation's while a rotation waits (the VM may have taken it already)."""
     generations = [instance.agent_generation] + ([instance.agent_generation + 1] if instance.vnc_secret_next else [])
-    return [token_of(instance, generation, key, FILES_SALT)
+    return [token_of(instance, generation, key, salt)
             for generation in generations for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+
+
+def files_tokens(instance):
+    return _to_try(instance, FILES_SALT)
+
+
+def jupyter_tokens(instance):
+    return _to_try(instance, JUPYTER_SALT)
 
 
 def instance_of(token):
@@ -67,12 +82,13 @@ def instance_of(token):
 
 
 def rotation_for(instance):
-    """What the agent of `instance` is to take: {"token", "files_token", "vnc_password"}, or None when
-    nothing waits."""
+    """What the agent of `instance` is to take: {"token", "files_token", "jupyter_token", "vnc_password"},
+    or None when nothing waits."""
     if not instance.vnc_secret_next:
         return None
     return {"token": token_of(instance, instance.agent_generation + 1),
             "files_token": files_token_of(instance, instance.agent_generation + 1),
+            "jupyter_token": jupyter_token(instance, instance.agent_generation + 1),
             "vnc_password": instance.vnc_secret_next}
 
 

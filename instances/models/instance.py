@@ -17,7 +17,12 @@ def default_cloud():
 
 
 class Image(models.Model):
-    """An operator-defined desktop environment: a Glance image with a VNC server inside."""
+    """An operator-defined environment: a Glance image with a VNC desktop, JupyterLab, or both inside."""
+
+    class Offers(models.TextChoices):
+        DESKTOP = "desktop", "remote desktop"
+        JUPYTER = "jupyter", "JupyterLab"
+        BOTH = "both", "remote desktop and JupyterLab"
 
     class Icon(models.TextChoices):
         """Pictures bundled with visa (visa/static/visa/icons/): a choice, not an upload, so that
@@ -41,6 +46,10 @@ class Image(models.Model):
                                  verbose_name="cloud", help_text="The cloud that offers it")
     cloud_id = models.CharField(max_length=64, help_text="Glance image id")
     vnc_port = models.PositiveIntegerField(default=5900)
+    offers = models.CharField(max_length=8, choices=Offers.choices, default=Offers.DESKTOP,
+                              help_text="What its instances open in the browser; JupyterLab needs the "
+                                        "jupyterlab package in the image (cloud-init starts it)")
+    jupyter_port = models.PositiveIntegerField(default=8888, help_text="Where JupyterLab listens in the VM")
     enabled = models.BooleanField(default=True)
     auto_accept_extensions = models.BooleanField(
         default=False, help_text="Grant owners' requests for a longer lifetime without an operator"
@@ -48,6 +57,14 @@ class Image(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def has_desktop(self):
+        return self.offers != self.Offers.JUPYTER
+
+    @property
+    def has_jupyter(self):
+        return self.offers != self.Offers.DESKTOP
 
     @property
     def icon_static(self):

@@ -98,7 +98,12 @@ class ShareToken(models.Model):
 
 
 class DesktopSession(models.Model):
-    """One live (or past) desktop connection through the proxy."""
+    """One live (or past) connection through a proxy into the VM: the desktop's, or one of
+    JupyterLab's WebSockets (kernels, terminals), so that one kick or revoke reaches them all."""
+
+    class Channel(models.TextChoices):
+        DESKTOP = "desktop", "desktop"
+        JUPYTER = "jupyter", "JupyterLab"
 
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="desktop_sessions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -108,6 +113,7 @@ class DesktopSession(models.Model):
     session_key = models.CharField(max_length=40, blank=True,
                                    help_text="A guest without account's session, whose access a kick ends")
     channel_name = models.CharField(max_length=200, help_text="The proxy connection's channel, for kicking it")
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.DESKTOP)
     started_at = models.DateTimeField(auto_now_add=True)
     seen_at = models.DateTimeField(default=timezone.now, help_text="The proxy connection's last heartbeat")
     ended_at = models.DateTimeField(null=True, blank=True)

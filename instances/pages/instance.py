@@ -98,7 +98,7 @@ def _live_context(user, session, instance):
                "time_left": instance.expires_at and timeuntil(instance.expires_at, depth=1),
                "ends_soon": instance.state not in GONE and expiry.ends_soon(instance),
                "actions": BUTTONS.get(instance.state, []),
-               "present": list(sessions.live_sessions(instance)) if role else [],
+               "present": sessions.connected(instance) if role else [],
                "inside": inside, "events": instance.events.all() if inside else []}
     if role == Role.OWNER:
         context.update(sharing.panel(instance), answers=ANSWERS,
@@ -150,6 +150,8 @@ def detail(request, uuid):
         **_live_context(request.user, request.session, instance),
         "mounts": mounts, "unreadable_mounts": unreadable,
         "changes_data": role in (Role.OWNER, Role.USER) and instance.state in DATA_CHANGEABLE,
+        # JupyterLab is for those who may run code on the desktop (sharing.access.jupyter_access decides)
+        "offers_jupyter": instance.image.has_jupyter and role in (Role.OWNER, Role.USER, Role.SUPPORT),
         "all_actions": ACTIONS,
         "files": may_use_files(request.user, instance),
         "extension_form": ExtensionForm(),

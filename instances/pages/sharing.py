@@ -35,7 +35,7 @@ def panel(instance):
     """Who is connected now, the people with access, the blocked, the links, pending support
     requests: what the owner's share panel shows."""
     return {
-        "connected": list(sessions.live_sessions(instance)),
+        "connected": sessions.connected(instance),
         "members": list(instance.members.select_related("user", "token").order_by("created_at")),
         "blocked": list(instance.blocked.select_related("user").order_by("created_at")),
         "links": list(instance.share_tokens.all()),
@@ -50,7 +50,8 @@ def overview(request, uuid):
     shown = panel(instance)
     return JsonResponse({
         "room_locked": instance.room_locked,
-        "connected": [{"id": s.pk, "name": s.name, "role": s.role, "since": s.started_at.isoformat()}
+        "connected": [{"id": s.pk, "name": s.name, "role": s.role, "channel": s.channel,
+                       "since": s.started_at.isoformat()}
                       for s in shown["connected"]],
         "members": [{"id": m.pk, "name": members.name_of(m.user), "username": m.user.username, "role": m.role,
                      "via": m.token and str(m.token)} for m in shown["members"]],

@@ -11,7 +11,7 @@ from instances.states import State
 from openaccess.policy import can_read, is_open
 
 from . import sessions
-from .roles import role_of
+from .roles import may_control, role_of
 
 GUEST_SESSION_KEY = "visa_guest_tokens"  # {instance uuid: token id} for guests without an account
 
@@ -54,6 +54,23 @@ def desktop_access(user, session, uuid):
         access = Access(instance, Role.GUEST, "Guest", token_id=token.pk, session_key=session.session_key)
     if role != Role.OWNER and settings.VISA_OWNER_LEAVES == "disconnect" and not sessions.owner_connected(instance):
         raise Refused("The owner is not connected to this desktop.")
+    return access
+
+
+def jupyter_access(user, uuid):
+    """Access to JupyterLab on the ACTIVE instance `uuid` for this signed-in user, or raise Refused.
+    JupyterLab runs code as the desktop's user and has no view-only mode: only those who may
+    control the desktop now (owner, SUPPORT once admitted, USER while the room is not locked), never
+    a GUEST or a link's guest without an account; the desktop's other rules (its data, the owner
+    being connected) hold as for the desktop."""
+    if not user.is_authenticated or not user.is_active:
+        raise SignInRequired("Sign in to visa to use JupyterLab.")
+    access = desktop_access(user, None, uuid)
+    if not access.instance.image.has_jupyter:
+        raise Refused("This instance's environment has no JupyterLab.")
+    if not may_control(access.role, access.instance.room_locked):
+        raise Refused("JupyterLab runs code on the desktop: it is for those who may control it, and you may only "
+                      "watch. Ask the owner for interactive access.")
     return access
 
 

@@ -25,14 +25,24 @@ def live_sessions(instance):
     return DesktopSession.objects.filter(instance=instance, ended_at=None)
 
 
+def connected(instance):
+    """Who is connected, one row per person and channel: JupyterLab opens several sockets."""
+    seen, shown = set(), []
+    for session in live_sessions(instance):
+        if (key := (session.user_id, session.session_key, session.channel)) not in seen:
+            seen.add(key)
+            shown.append(session)
+    return shown
+
+
 def owner_connected(instance):
     return live_sessions(instance).filter(role=Role.OWNER).exists()
 
 
-def open_session(access, channel_name):
+def open_session(access, channel_name, channel=DesktopSession.Channel.DESKTOP):
     session = DesktopSession.objects.create(
         instance=access.instance, user_id=access.user_id, name=access.name, role=access.role,
-        token_id=access.token_id, session_key=access.session_key, channel_name=channel_name,
+        token_id=access.token_id, session_key=access.session_key, channel_name=channel_name, channel=channel,
     )
     live.announce(access.instance)  # who is connected is on the instance's page
     return session.pk

@@ -12,9 +12,10 @@ from instances.models import Flavour, Image
 from openaccess.models import Dataset, Experiment
 
 DEMO_USER, DEMO_PASSWORD = "demo", "demo"
-DEMO_IMAGES = {  # description, icon
-    "ubuntu-desktop": ("Desktop with Python, Jupyter and EXtra-data", Image.Icon.NOTEBOOK),
-    "almalinux-desktop": ("A plain desktop with a terminal and the facility's command-line tools", Image.Icon.TERMINAL),
+DEMO_IMAGES = {  # description, icon, what it offers
+    "ubuntu-desktop": ("Desktop with Python, Jupyter and EXtra-data", Image.Icon.NOTEBOOK, Image.Offers.BOTH),
+    "almalinux-desktop": ("A plain desktop with a terminal and the facility's command-line tools", Image.Icon.TERMINAL,
+                          Image.Offers.DESKTOP),
 }
 DEMO_FLAVOURS = ["m1.small", "m1.medium", "m1.large"]
 CATALOGUE = settings.BASE_DIR / "deploy" / "devcloud" / "catalogue.json"
@@ -37,11 +38,10 @@ class Command(BaseCommand):
                      "Time-resolved solution scattering at the FXE instrument after optical excitation.",
                      "FXE", ["x-ray solution scattering"], datetime.date(2017, 10, 2), "FXE")
         catalogue = json.loads(CATALOGUE.read_text())
-        for key, (description, icon) in DEMO_IMAGES.items():
+        for key, (description, icon, offers) in DEMO_IMAGES.items():
             image = catalogue["images"][key]
-            Image.objects.update_or_create(
-                cloud_id=image["id"], defaults={"name": image["name"], "description": description, "icon": icon}
-            )
+            Image.objects.update_or_create(cloud_id=image["id"], defaults={
+                "name": image["name"], "description": description, "icon": icon, "offers": offers})
         for key in DEMO_FLAVOURS:
             flavour = catalogue["flavours"][key]
             Flavour.objects.update_or_create(cloud_id=flavour["id"], defaults={

@@ -97,3 +97,29 @@ def test_a_door_that_refuses_is_a_clear_error(db, webdav, settings):
     instance = webdav_instance(owner, [make_experiment(data_path="/pnfs/xfel/raw/w9", members=[owner])])
     with pytest.raises(dcache.DataMountError, match="dCache did not give access to /pnfs/xfel/raw/w9: 401"):
         cloudinit.render(instance)
+
+
+def test_jupyterlab_runs_as_the_owner_with_the_instances_token_only_where_the_image_offers_it(db):
+    from instances.cloud import vmsecrets
+    from instances.models import Image
+
+    owner = make_user()
+    image, flavour = demo_image_and_flavour()
+    instance = Instance.objects.create(owner=owner, image=image, flavour=flavour, name="t", state="ACTIVE")
+    for offers in (Image.Offers.JUPYTER, Image.Offers.BOTH):
+        image.offers = offers
+        files = {entry["path"]: entry for entry in yaml.safe_load(cloudinit.render(instance))["write_files"]}
+        token = files[cloudinit.JUPYTER_TOKEN_PATH]
+        assert token["content"] == vmsecrets.jupyter_token(instance) and token["permissions"] == "0600"
+        unit = files[cloudinit.JUPYTER_UNIT_PATH]["content"]
+        assert f"User={owner.username}" in unit and "--ServerApp.root_dir=/data" in unit
+        assert f"LoadCredential=jupyter-token:{cloudinit.JUPYTER_TOKEN_PATH}" in unit
+    image.offers = Image.Offers.DESKTOP
+    paths = {entry["path"] for entry in yaml.safe_load(cloudinit.render(instance))["write_files"]}
+    assert not {cloudinit.JUPYTER_TOKEN_PATH, cloudinit.JUPYTER_UNIT_PATH} & paths
+    # rotated with the VNC secret: the agent is handed the next generation's token
+    vmsecrets.rotate(Instance.objects.filter(pk=instance.pk))
+    instance.refresh_from_db()
+    rotation = vmsecrets.rotation_for(instance)
+    assert rotation["jupyter_token"] == vmsecrets.jupyter_token(instance, instance.agent_generation + 1)
+    assert vmsecrets.jupyter_tokens(instance) == [vmsecrets.jupyter_token(instance), rotation["jupyter_token"]]

@@ -17,6 +17,7 @@ from visa.adminbuttons import Button, ButtonsMixin, DecisionAdmin, Refused
 from .cloud import driver
 from .dashboard import panel as dashboard_panel
 from .lifecycle import expiry, services
+from .lifecycle.quota import the_cloud
 from .models import (
     AccessRequest,
     BlockedUser,
@@ -321,7 +322,7 @@ class PlacementRuleForm(forms.ModelForm):
             except driver.ERRORS as error:
                 unanswered.append(f"{where.name} ({error})")
             else:
-                lacking += [f"{where.name} has no {' and no '.join(missing)}"] if missing else []
+                lacking += [f"{the_cloud(where)} has no {' and no '.join(missing)}"] if missing else []
         if lacking:
             raise forms.ValidationError(f"{'; '.join(lacking)}. Check the names (the cloud's, case-sensitive), "
                                         "create them in the cloud first, or choose the clouds the rule is for.")

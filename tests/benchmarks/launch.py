@@ -1,21 +1,33 @@
 """visa's own orchestration overhead per launch: time from Launch to ACTIVE minus devcloud's boot time,
-over N launches, on a healthy cloud and with a share of cloud calls answered with HTTP 500.
+one launch at a time and --concurrency launches at once, on a healthy cloud and (one at a time) with
+a share of cloud calls answered with HTTP 500.
 
-Run against a running visa and its devcloud (`make run` in another terminal):
-    .venv/bin/python -m tests.benchmarks.launch [--url http://127.0.0.1:8000]
-        [--devcloud http://127.0.0.1:8774] [--runs 50] [--error-rate 0.1]
-Launches one at a time from the demo DOI page and polls the instance's status every 20 ms (so
-figures are accurate to ~20 ms), then deletes the instance and waits until it is gone (not timed).
-ACTIVE means the VM's VNC server answered, so with Xvnc desktops its start-up counts as overhead;
-devcloud's builtin desktop (`--vnc builtin`) starts in milliseconds. Prints a table; writes its JSON
-to var/bench/ (tests.benchmarks.results).
+    .venv/bin/python -m tests.benchmarks.launch [--concurrency 20] [--runs 40] [--error-rate 0.1]
+        [--web-processes 2] [--url http://127.0.0.1:8000 --devcloud http://127.0.0.1:8774]
+starts visa as production runs it (tests/benchmarks/local_visa.py: PostgreSQL database
+visa_bench_launch made anew, REDIS_URL required, devcloud with a 1 s build, a Celery worker with
+--concurrency 4); with --url it uses a visa already running there (`make run`) and its devcloud,
+with the same database settings as that service, because it makes its users there.
+Each user has a quota of one instance; --concurrency users press Launch on the demo DOI page at the
+same moment, --runs launches per series in all (rounds of --concurrency). Each polls its instance's
+status every 20 ms (so figures are accurate to ~20 ms); once the round is ACTIVE, every instance is
+deleted and awaited (not timed). ACTIVE means the VM's VNC server answered; devcloud's builtin
+desktop starts in milliseconds. Prints a table; writes its JSON to var/bench/ (tests.benchmarks.results).
 """
 import argparse
 import json
+import math
+import os
 import statistics
+import tempfile
+import threading
 import time
 import urllib.request
+from pathlib import Path
 
+import django
+
+from tests.benchmarks.local_visa import PASSWORD, make_users, start_visa
 from tests.benchmarks.results import record
 from tests.support.web import WebUser
 
@@ -27,7 +39,7 @@ def devcloud(url, path, body=None):
         return json.load(answer)
 
 
-def wait_for(user, uuid, wanted, timeout=120):
+def wait_for(user, uuid, wanted, timeout=300):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         state = user.get(f"/instances/{uuid}/status").json()["state"]
@@ -37,54 +49,86 @@ def wait_for(user, uuid, wanted, timeout=120):
     raise TimeoutError(f"{uuid} not {wanted} after {timeout} s")
 
 
-def one_launch(user):
-    """Seconds from pressing Launch to ACTIVE (None if it ended in ERROR)."""
-    started = time.perf_counter()
-    uuid, _ = user.launch_from_doi()
-    state = wait_for(user, uuid, {"ACTIVE", "ERROR"})
-    elapsed = time.perf_counter() - started
-    user.delete_instance(uuid, wait=False)
-    wait_for(user, uuid, {"DELETED", "ERROR"})
-    return elapsed if state == "ACTIVE" else None
+def one_round(users):
+    """Every user presses Launch at the same moment: seconds from pressing to ACTIVE for each
+    (None if it ended in ERROR); then each deletes its instance and waits until it is gone."""
+    start, launched = threading.Barrier(len(users)), threading.Barrier(len(users))
+    times = [None] * len(users)
+
+    def one(n, user):
+        start.wait()
+        began = time.perf_counter()
+        uuid, _ = user.launch_from_doi()
+        if wait_for(user, uuid, {"ACTIVE", "ERROR"}) == "ACTIVE":
+            times[n] = time.perf_counter() - began
+        launched.wait()  # deletes do not load the launches still under way
+        user.delete_instance(uuid, wait=False)
+        wait_for(user, uuid, {"DELETED", "ERROR"})
+
+    threads = [threading.Thread(target=one, args=(n, user)) for n, user in enumerate(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return times
 
 
-def series(user, runs, boot):
-    times = [one_launch(user) for _ in range(runs)]
+def series(users, runs, boot):
+    times = [t for _ in range(math.ceil(runs / len(users))) for t in one_round(users)]
     overheads = sorted(t - boot for t in times if t is not None)
     return {
-        "launches": runs,
+        "concurrency": len(users),
+        "launches": len(times),
         "active": len(overheads),
-        "error": runs - len(overheads),
+        "error": len(times) - len(overheads),
         "overhead_p50_s": statistics.median(overheads),
         "overhead_p95_s": statistics.quantiles(overheads, n=20, method="inclusive")[-1],
         "overhead_max_s": overheads[-1],
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000")
-    parser.add_argument("--devcloud", default="http://127.0.0.1:8774")
-    parser.add_argument("--user", default="demo")
-    parser.add_argument("--password", default="demo")
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--error-rate", type=float, default=0.1)
-    args = parser.parse_args()
-    user = WebUser(args.url, args.user, args.password)
-    boot = devcloud(args.devcloud, "/devcloud/config")["build_seconds"]
+def measure(urls, devcloud_url, args):
+    users = [WebUser(urls[n % len(urls)], user.username, PASSWORD)
+             for n, (user, _) in enumerate(make_users([1] * args.concurrency, prefix="launch"))]
+    boot = devcloud(devcloud_url, "/devcloud/config")["build_seconds"]
     results = {}
     try:
-        for rate in (0.0, args.error_rate):
-            devcloud(args.devcloud, "/devcloud/faults", {"error_rate": rate})
-            results[f"{rate:.0%} cloud errors"] = series(user, args.runs, boot)
+        for concurrency, rate in ((1, 0.0), (args.concurrency, 0.0), (1, args.error_rate)):
+            devcloud(devcloud_url, "/devcloud/faults", {"error_rate": rate})
+            results[f"{concurrency} at once, {rate:.0%} cloud errors"] = series(users[:concurrency], args.runs, boot)
     finally:
-        devcloud(args.devcloud, "/devcloud/faults", {"error_rate": 0})
+        devcloud(devcloud_url, "/devcloud/faults", {"error_rate": 0})
     print(f"devcloud boot time {boot} s; overhead = time to ACTIVE - boot time")
-    print(f"{'cloud':<18} {'launches':>8} {'ACTIVE':>7} {'ERROR':>6} {'p50 (s)':>8} {'p95 (s)':>8} {'max (s)':>8}")
+    print(f"{'series':<30} {'launches':>8} {'ACTIVE':>7} {'ERROR':>6} {'p50 (s)':>8} {'p95 (s)':>8} {'max (s)':>8}")
     for name, r in results.items():
-        print(f"{name:<18} {r['launches']:>8} {r['active']:>7} {r['error']:>6} {r['overhead_p50_s']:>8.3f} "
+        print(f"{name:<30} {r['launches']:>8} {r['active']:>7} {r['error']:>6} {r['overhead_p50_s']:>8.3f} "
               f"{r['overhead_p95_s']:>8.3f} {r['overhead_max_s']:>8.3f}")
-    record("launch", {"boot_seconds": boot, "series": results})
+    record("launch", {"boot_seconds": boot, "web_processes": len(urls), "load_average": os.getloadavg()[0],
+                      "series": results})
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a visa running there (default: start one on PostgreSQL)")
+    parser.add_argument("--devcloud", default="http://127.0.0.1:8774", help="the devcloud of --url's visa")
+    parser.add_argument("--web-processes", type=int, default=2, help="ASGI processes of the visa it starts")
+    parser.add_argument("--concurrency", type=int, default=20, help="launches at once, by as many users")
+    parser.add_argument("--runs", type=int, default=40, help="launches per series")
+    parser.add_argument("--error-rate", type=float, default=0.1)
+    parser.add_argument("--logs", help="keep the logs of the visa it starts in this folder")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "visa.settings")
+    with tempfile.TemporaryDirectory() as directory:
+        if args.url:
+            django.setup()
+            urls, devcloud_url, stop = [args.url], args.devcloud, lambda: None
+        else:
+            urls, _, cloud, stop = start_visa("launch", Path(args.logs or directory), args.web_processes)
+            devcloud_url = cloud.url
+        try:
+            measure(urls, devcloud_url, args)
+        finally:
+            stop()
 
 
 if __name__ == "__main__":

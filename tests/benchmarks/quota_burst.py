@@ -19,37 +19,18 @@ import argparse
 import collections
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import django
 import psutil
 import requests
 
-from tests.benchmarks.databases import fresh_database
+from tests.benchmarks.local_visa import PASSWORD, make_users, start_visa
 from tests.benchmarks.results import record
 from tests.support.web import WebUser
-
-PASSWORD = "burst-benchmark-pw"
-
-
-def make_users(limits):
-    from django.contrib.auth import get_user_model
-
-    from quotas.models import Purpose, Quota
-
-    run = uuid.uuid4().hex[:6]
-    users = []
-    for number, limit in enumerate(limits, 1):
-        user = get_user_model().objects.create_user(f"burst-{run}-{number}", f"burst-{number}@visa.example", PASSWORD)
-        Quota.objects.create(user=user, purpose=Purpose.OPEN_DATA, max_instances=limit, max_vcpus=limit * 2,
-                             max_ram_gb=limit * 4)  # room for `limit` m1.small
-        users.append((user, limit))
-    return users
 
 
 def launch_body():
@@ -102,49 +83,6 @@ def clean_up(sessions, users, timeout=300):
         session.delete_instance(instance.uuid, wait=False)
 
 
-# Production's periods (the test stack's are of a second, for fault tests), so that the reconciler
-# does not add its load to the burst.
-PERIODS = {"VISA_RECONCILE_PERIOD": "60", "VISA_EXPIRY_PERIOD": "300", "VISA_STUCK_AFTER": "120",
-           "VISA_POLL_INTERVAL": "0.2"}
-
-
-def start_visa(directory, web_processes):
-    """visa on this machine as production runs it, on a database of its own: (URLs of the web
-    processes, the processes, stop)."""
-    if not os.environ.get("REDIS_URL"):
-        sys.exit("REDIS_URL is needed (several web processes share Redis), e.g. redis://127.0.0.1:6379/9")
-    os.environ["DATABASE_URL"] = fresh_database("quota_burst")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-" + os.urandom(16).hex())
-    django.setup()
-    from django.core.management import call_command
-
-    from deploy.devcloud.testing import start_devcloud
-    from tests.support.stack import Stack, end
-
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
-    for part in ("devcloud", "stack"):
-        (directory / part).mkdir(parents=True, exist_ok=True)
-    cloud = start_devcloud(directory / "devcloud", max_instances=50, build_seconds=1.0)
-    stack, more = None, []
-
-    def stop():
-        end(*(process for _, process in more))
-        if stack:
-            stack.stop()
-        cloud.stop()
-
-    try:  # a loaded machine may start a process too slowly: stop those that started
-        stack = Stack(directory / "stack", cloud.auth_url, env=PERIODS)
-        for n in range(2, web_processes + 1):
-            more.append(stack.start_web(f"web{n}"))
-    except BaseException:
-        stop()
-        raise
-
-    return [stack.url, *(url for url, _ in more)], [stack.web, *(process for _, process in more)], stop
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a visa running there (default: start one on PostgreSQL)")
@@ -161,7 +99,7 @@ def main():
             django.setup()
             urls, web, stop = [args.url], [], lambda: None
         else:
-            urls, web, stop = start_visa(Path(directory), args.web_processes)
+            urls, web, _, stop = start_visa("quota_burst", Path(directory), args.web_processes)
         try:
             measure(urls, web, args)
         finally:
@@ -177,7 +115,7 @@ def cpu_seconds(processes):
 def measure(urls, web, args):
     from instances.models import Instance
 
-    users = make_users([int(limit) for limit in args.limits.split(",")])
+    users = make_users([int(limit) for limit in args.limits.split(",")], prefix="burst")
     sessions = []
     for user, _ in users:
         session = WebUser(urls[0], user.username, PASSWORD)

@@ -7,9 +7,14 @@ from django.core.exceptions import BadRequest
 ID_DIGITS = 19  # PostgreSQL's bigint holds every id of 19 digits or fewer (up to 2**63 - 1)
 
 
+def is_id(value):
+    """Whether `value` (a string) is an id the database can hold."""
+    return value.isascii() and value.isdigit() and len(value) <= ID_DIGITS
+
+
 def ids(values, name):
     """`values` (strings) as ids, in their order; BadRequest naming the field if one is not an id."""
-    if not all(value.isascii() and value.isdigit() and len(value) <= ID_DIGITS for value in values):
+    if not all(is_id(value) for value in values):
         raise BadRequest(f"“{name}” takes ids, which are whole numbers.")
     return [int(value) for value in values]
 

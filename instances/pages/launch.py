@@ -22,7 +22,7 @@ from openaccess.models import Experiment
 from openaccess.policy import can_read
 from quotas.limits import purpose_of
 from quotas.refusals import LaunchRefused, QuotaExceeded, ask_for_more
-from visa.params import ID_DIGITS, an_id, ids
+from visa.params import an_id, ids, is_id
 from visa.redirects import safe_back
 
 from .forms import LaunchForm
@@ -132,15 +132,14 @@ def _placement(user, experiments, data):
     values: what is not an id of an enabled one counts as none)."""
     def chosen(model, value):
         value = value or ""
-        valid = value.isascii() and value.isdigit() and len(value) <= ID_DIGITS
-        return model.objects.filter(pk=int(value), enabled=True).first() if valid else None
+        return model.objects.filter(pk=int(value), enabled=True).first() if is_id(value) else None
     return placement.choose(user, experiments, chosen(Image, data.get("image")), chosen(Flavour, data.get("flavour")))
 
 
 def _readable(user, pks):
     """The experiments with these primary keys that `user` may read, in the order given; what is not
     an id (5,000 digits, "²") names none."""
-    ids = list(dict.fromkeys(int(pk) for pk in pks if pk.isascii() and pk.isdigit() and len(pk) <= ID_DIGITS))
+    ids = list(dict.fromkeys(int(pk) for pk in pks if is_id(pk)))
     found = Experiment.objects.in_bulk(ids)
     return [found[pk] for pk in ids if pk in found and can_read(user, found[pk])]
 

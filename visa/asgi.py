@@ -4,10 +4,22 @@ import os
 import re
 import warnings
 
-from django.core.asgi import get_asgi_application
+import django
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "visa.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from instances.files.vm import READ  # noqa: E402  (needs Django set up first)
+
+
+class Handler(ASGIHandler):
+    """Django's, passing a streamed response's blocks on whole as a file download reads them
+    (Django's own 64 kB would copy each into four)."""
+    chunk_size = READ
+
+
+django_asgi_app = Handler()
 # WhiteNoise serves static files as a synchronous file iterator, which Django's ASGI handler runs
 # in a thread and warns about on every file; nginx serves them in production.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")

@@ -76,10 +76,10 @@ class FileDownload(APIView):
             if len(parts) < 2 and parts != ["home"]:
                 raise Refused(400, "Name a file or folder in home/ or in one experiment's data.")
             instance, path = allowed.instance, "/".join(parts)
-            client, answer = async_to_sync(vm.open_download)(instance, path, vm.token_for(instance))
+            reader, writer, length = async_to_sync(vm.open_download)(instance, path, vm.token_for(instance))
         except Refused as refusal:
             return refused(refusal)
-        folder = answer.headers.get("Content-Type") == "application/zip"
+        folder = length is None  # a folder's zip is made while sent: its length is not known
         user = request.user
 
         def still_allowed():
@@ -91,10 +91,10 @@ class FileDownload(APIView):
             return True
 
         log.info("instance %s: %s downloads %s", uuid, user, path)
-        response = StreamingHttpResponse(vm.relay(client, answer, still_allowed),
+        response = StreamingHttpResponse(vm.relay(reader, writer, length, still_allowed),
                                          content_type="application/zip" if folder else "application/octet-stream")
-        if "Content-Length" in answer.headers:
-            response["Content-Length"] = answer.headers["Content-Length"]
+        if not folder:
+            response["Content-Length"] = length
         response["Content-Disposition"] = content_disposition_header(True, parts[-1] + ".zip" * folder)
         response["Cache-Control"] = "no-store"
         return response

@@ -1,9 +1,17 @@
 """visa's side of a VM's file API (protocols/file_api.py, served by the mount agent on
 VISA_FILES_PORT): a listing, an upload piece and a download, each with the instance's file token.
 Bytes pass through in blocks as they come: an upload piece from the request to the VM, a download
-from the VM to the browser in the event loop, so no file is ever held whole in the web process."""
+from the VM to the browser in the event loop, so no file is ever held whole in the web process.
+
+A download is read off its socket directly (asyncio streams), not through httpx, whose reads are of
+64 kB whatever the body: the relay reads up to READ bytes a time, and Django passes them on unsliced
+(visa.asgi.Handler)."""
 import asyncio
+import http.client
+import io
+import json
 import logging
+from urllib.parse import urlencode
 
 import httpx
 from asgiref.sync import sync_to_async
@@ -15,9 +23,11 @@ from protocols.file_api import BLOCK, Refused
 log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(10, read=60)
+READ = 256 << 10  # bytes a download reads a time: 1 MB measured slower (tests/benchmarks/files.py)
 RECHECK_SECONDS = 1  # a download checks this often that its reader may still read
 UNREACHABLE = ("The desktop's file service does not answer. If the desktop has just started, try again in a "
                "minute; if it goes on, its environment may lack visa's agent: ask support.")
+_http = httpx.Client(timeout=TIMEOUT)  # one for the process: a client per request costs an SSL context
 _tokens = {}  # instance uuid -> the file token its VM took last, so a piece is sent once
 
 
@@ -25,15 +35,17 @@ def _url(instance, operation):
     return f"http://{instance.address}:{settings.VISA_FILES_PORT}/{operation}"
 
 
-def _refusal(answer):
-    """The VM's refusal as visa's: its message and status (its own failures are visa's 502)."""
+def _refusal(status, content):
+    """The VM's refusal (its status and JSON body) as visa's: its message and status (its own
+    failures are visa's 502)."""
     try:
-        body = answer.json()
+        body = json.loads(content)
     except ValueError:
-        body = {}
-    message = str(body.get("error") or f"The desktop's file service answered {answer.status_code}.")
+        body = None
+    body = body if isinstance(body, dict) else {}
+    message = str(body.get("error") or f"The desktop's file service answered {status}.")
     details = {"received": body["received"]} if isinstance(body.get("received"), int) else {}
-    return Refused(502 if answer.status_code >= 500 else answer.status_code, message, **details)
+    return Refused(502 if status >= 500 else status, message, **details)
 
 
 def token_for(instance):
@@ -44,7 +56,7 @@ def token_for(instance):
         return _tokens[instance.uuid]
     for token in tokens:
         try:
-            answer = httpx.get(_url(instance, "list"), params={"path": ""}, headers=_auth(token), timeout=TIMEOUT)
+            answer = _http.get(_url(instance, "list"), params={"path": ""}, headers=_auth(token))
         except httpx.HTTPError:
             raise Refused(502, UNREACHABLE) from None
         if answer.status_code != 401:
@@ -61,15 +73,15 @@ def _auth(token):
 def _send(instance, method, operation, params, **options):
     token = token_for(instance)
     try:
-        answer = httpx.request(method, _url(instance, operation), params=params, headers={**_auth(token),
-                               **options.pop("headers", {})}, timeout=TIMEOUT, **options)
+        answer = _http.request(method, _url(instance, operation), params=params,
+                               headers={**_auth(token), **options.pop("headers", {})}, **options)
     except httpx.HTTPError:
         raise Refused(502, UNREACHABLE) from None
     if answer.status_code == 401:
         _tokens.pop(instance.uuid, None)  # rotated meanwhile: the next request finds the new one
         raise Refused(503, "The desktop's secrets changed just now; try again.")
     if answer.status_code != 200:
-        raise _refusal(answer)
+        raise _refusal(answer.status_code, answer.content)
     return answer.json()
 
 
@@ -94,40 +106,57 @@ def upload(instance, path, offset, size, body, length):
 
 
 async def open_download(instance, path, token):
-    """(client, answer) with the VM's answer's headers read and its body still to come, or Refused."""
-    client = httpx.AsyncClient(timeout=TIMEOUT)
+    """(reader, writer, length) once the VM's answer to a download has begun, its body to come from
+    `reader`; length is None for a folder's zip, which ends when the VM closes. Or Refused."""
+    request = (f"GET /download?{urlencode({'path': path})} HTTP/1.1\r\nHost: {instance.address}\r\n"
+               f"Authorization: Bearer {token}\r\nConnection: close\r\n\r\n")
+    writer = None
     try:
-        answer = await client.send(client.build_request("GET", _url(instance, "download"), params={"path": path},
-                                                        headers=_auth(token)), stream=True)
-    except httpx.HTTPError:
-        await client.aclose()
+        async with asyncio.timeout(TIMEOUT.connect):
+            reader, writer = await asyncio.open_connection(instance.address, settings.VISA_FILES_PORT)
+        writer.write(request.encode())
+        async with asyncio.timeout(TIMEOUT.read):
+            status_line, _, fields = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
+            status, headers = int(status_line.split()[1]), http.client.parse_headers(io.BytesIO(fields))
+            length = headers.get("Content-Length")
+            length = int(length) if length is not None else None
+            refusal = None if status == 200 else await reader.read(1 << 16)  # a JSON message
+    except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+            http.client.HTTPException):
+        if writer:
+            writer.close()
         raise Refused(502, UNREACHABLE) from None
-    if answer.status_code != 200:
-        await answer.aread()
-        await answer.aclose()
-        await client.aclose()
-        if answer.status_code == 401:
+    if refusal is not None:
+        writer.close()
+        if status == 401:
             _tokens.pop(instance.uuid, None)
-        raise _refusal(answer)
-    return client, answer
+        raise _refusal(status, refusal)
+    return reader, writer, length
 
 
 class Revoked(Exception):
     """The reader lost access during a download: it is cut off, so the browser sees it failed."""
 
 
-async def relay(client, answer, still_allowed):
-    """The body of a download as the VM sends it; `still_allowed()` (sync) is asked every
-    RECHECK_SECONDS, so a revoked reader's download stops within about that."""
+async def relay(reader, writer, length, still_allowed):
+    """The body of a download as the VM sends it (`length` bytes, or until it closes if None);
+    `still_allowed()` (sync) is asked every RECHECK_SECONDS, so a revoked reader's download stops
+    within about that."""
     loop = asyncio.get_running_loop()
-    checked = loop.time()
+    checked, left = loop.time(), length
     try:
-        async for block in answer.aiter_raw():  # as the socket gives them: no copying into bigger blocks
+        while left is None or left > 0:
+            async with asyncio.timeout(TIMEOUT.read):
+                block = await reader.read(READ if left is None else min(READ, left))
+            if not block:
+                if left:
+                    raise ConnectionError(f"the VM's file service stopped {left} bytes short")
+                return
+            left = None if left is None else left - len(block)
             yield block
             if loop.time() - checked > RECHECK_SECONDS:
                 if not await sync_to_async(still_allowed)():
                     raise Revoked()
                 checked = loop.time()
     finally:
-        await answer.aclose()
-        await client.aclose()
+        writer.close()

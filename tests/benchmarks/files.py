@@ -1,5 +1,6 @@
-"""Files: upload and download throughput through visa against straight to the VM's file API, and
-the web process's peak memory while files of each size pass through it.
+"""Files: upload and download throughput through visa against straight to the VM's file API and
+through a relay in C (socat) to it, and the web process's peak memory while files of each size
+pass through it.
 
 Run against a running visa (`make run` in another terminal; sign-in demo/demo):
     .venv/bin/python -m tests.benchmarks.files [--url http://127.0.0.1:8000]
@@ -7,7 +8,9 @@ Run against a running visa (`make run` in another terminal; sign-in demo/demo):
 Launches a desktop from the demo DOI page (the demo user's running one if there is one). For each
 size (MB) it uploads a file of that size in the API's pieces and downloads it back, through visa's
 API (session and CSRF, as the Files panel does) and straight to the VM's file API (with the file
-token from the server's user data, as visa holds it); the better of `rounds` counts for each path.
+token from the server's user data, as visa holds it), and to the VM's file API through socat (a TCP
+relay in C that only copies, 256 kB a time: what any relay's extra hop costs on this machine, which
+a relay cannot beat); the better of `rounds` counts for each path. Needs Debian's socat.
 Meanwhile it samples the web process's resident memory (the uvicorn process listening on the URL's
 port) every 20 ms: its peak above what it used before the size began. The file's bytes are one
 random 8 MB block over and over, so the benchmark itself stays small too.
@@ -15,6 +18,9 @@ random 8 MB block over and over, so the benchmark itself stays small too.
 import argparse
 import json
 import os
+import shutil
+import socket
+import subprocess
 import threading
 import time
 import urllib.request
@@ -72,6 +78,26 @@ def vm_of(devcloud, uuid):
     return f"http://{server['address']}:{port}", agent["files_token"], Path(server["home"])
 
 
+def c_relay(vm):
+    """(URL of a socat relaying to the VM's file API, its process)."""
+    if not shutil.which("socat"):
+        raise SystemExit("this benchmark compares with socat: apt-get install socat")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    target = urlsplit(vm)
+    process = subprocess.Popen(["socat", "-b", str(256 << 10), f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork",
+                                f"TCP:{target.hostname}:{target.port}"])
+    for _ in range(50):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return f"http://127.0.0.1:{port}", process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("socat did not start")
+
+
 def pieces(size, block):
     for offset in range(0, size, len(block)):
         yield offset, block[:min(len(block), size - offset)]
@@ -115,21 +141,23 @@ def main():
     process = web_process(args.url)
     csrf = {"X-CSRFToken": user.http.cookies["csrftoken"]}
     direct = requests.Session()
+    relay, socat = c_relay(vm)
 
     figures = {"piece_mb": piece / MB, "sizes": {}}
     for size_mb in [int(size) for size in args.sizes.split(",")]:
         size = size_mb * MB
-        rounds = {"visa": [], "direct": []}
+        rounds = {"visa": [], "direct": [], "c_relay": []}
         memory = PeakMemory(process)
         before = process.memory_info().rss
         memory.start()
         for _ in range(args.rounds):
             rounds["visa"].append(transfer(user.http, api + "upload", api + "download", "bench-visa", size, block,
                                            csrf))
-            rounds["direct"].append(transfer(direct, vm + "/upload", vm + "/download", "bench-direct", size, block,
+            for path, url in (("direct", vm), ("c_relay", relay)):
+                rounds[path].append(transfer(direct, url + "/upload", url + "/download", f"bench-{path}", size, block,
                                              {"Authorization": f"Bearer {token}"}))
         peak = memory.stop()
-        for name in ("bench-visa", "bench-direct"):
+        for name in ("bench-visa", "bench-direct", "bench-c_relay"):
             (home / name).unlink(missing_ok=True)
         best = {path: {"upload_mb_s": round(size_mb / min(r[0] for r in runs), 1),
                        "download_mb_s": round(size_mb / min(r[1] for r in runs), 1)} for path, runs in rounds.items()}
@@ -137,10 +165,13 @@ def main():
             **best,
             "upload_ratio": round(best["visa"]["upload_mb_s"] / best["direct"]["upload_mb_s"], 2),
             "download_ratio": round(best["visa"]["download_mb_s"] / best["direct"]["download_mb_s"], 2),
+            "c_relay_upload_ratio": round(best["c_relay"]["upload_mb_s"] / best["direct"]["upload_mb_s"], 2),
+            "c_relay_download_ratio": round(best["c_relay"]["download_mb_s"] / best["direct"]["download_mb_s"], 2),
             "web_rss_before_mb": round(before / MB, 1),
             "web_rss_peak_growth_mb": round((peak - before) / MB, 1),
         }
         print(f"{size_mb} MB: {json.dumps(figures['sizes'][f'{size_mb} MB'])}", flush=True)
+    socat.terminate()
     record("files", figures)
 
 

@@ -27,6 +27,7 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 from asgi_correlation_id import CorrelationIdMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up first)
 
+from instances.files.asgi import StreamedUploads  # noqa: E402
 from instances.jupyter.asgi import NotebookHosts  # noqa: E402
 from instances.routing import websocket_urlpatterns  # noqa: E402
 from instances.sharing.sockets import AuthMiddlewareStack  # noqa: E402
@@ -38,7 +39,7 @@ from visa.origins import SameOriginValidator  # noqa: E402
 # origin's requests go to JupyterLab's proxy, never to visa's pages (instances/jupyter/asgi.py).
 application = CorrelationIdMiddleware(
     NotebookHosts(ProtocolTypeRouter({
-        "http": django_asgi_app,
+        "http": StreamedUploads(django_asgi_app),
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns + notice_urlpatterns))),
     })),
     validator=lambda value: re.fullmatch(r"[0-9A-Za-z-]{16,64}", value) is not None,

@@ -20,7 +20,7 @@ from visa.schema import ErrorSerializer
 
 log = logging.getLogger(__name__)
 
-MAX_PIECE = 8 << 20  # bytes in one upload request: nginx's client_max_body_size is 10m
+MAX_PIECE = 32 << 20  # bytes in one upload request: deploy/nginx lets the upload path have 33m
 PATH = OpenApiParameter("path", str, description="e.g. home/results or data/900001/raw; empty: the top")
 REFUSALS = {code: ErrorSerializer for code in (400, 403, 404, 409, 502)}
 
@@ -101,7 +101,7 @@ class FileDownload(APIView):
 
 
 class FileUpload(APIView):
-    parser_classes = []  # the body is the piece's bytes, read as they come
+    parser_classes = []  # the body is the piece's bytes, read as they come (instances.files.asgi)
 
     @extend_schema(
         summary="Upload a piece of a file into the home folder",
@@ -116,6 +116,7 @@ class FileUpload(APIView):
             "done": serializers.BooleanField(help_text="The file is in place")}),
             413: ErrorSerializer, **REFUSALS})
     def put(self, request, uuid):
+        body = request.scope["visa.body"]
         try:
             allowed, parts = file_access(request.user, uuid, request.query_params.get("path", ""), write=True)
             offset, size = _whole(request, "offset"), _whole(request, "size")
@@ -129,8 +130,9 @@ class FileUpload(APIView):
                 raise Refused(400, "This piece goes past the file's size.")
             if length == 0 and size > 0:
                 raise Refused(400, "This piece is empty.")
-            received = vm.upload(allowed.instance, "/".join(parts), offset, size, request.stream, length)
+            received = vm.upload(allowed.instance, "/".join(parts), offset, size, body, length)
         except Refused as refusal:
+            async_to_sync(body.discard)()
             return refused(refusal)
         if received == size:
             log.info("instance %s: %s uploaded %s (%d bytes)", uuid, request.user, "/".join(parts), size)

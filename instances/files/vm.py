@@ -14,11 +14,12 @@ import logging
 from urllib.parse import urlencode
 
 import httpx
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
+from django.core.exceptions import RequestAborted
 
 from instances.cloud import vmsecrets
-from protocols.file_api import BLOCK, Refused
+from protocols.file_api import Refused
 
 log = logging.getLogger(__name__)
 
@@ -70,68 +71,100 @@ def _auth(token):
     return {"Authorization": f"Bearer {token}"}
 
 
-def _send(instance, method, operation, params, **options):
-    token = token_for(instance)
-    try:
-        answer = _http.request(method, _url(instance, operation), params=params,
-                               headers={**_auth(token), **options.pop("headers", {})}, **options)
-    except httpx.HTTPError:
-        raise Refused(502, UNREACHABLE) from None
-    if answer.status_code == 401:
+def _checked(instance, status, content):
+    """The VM's JSON answer, or its refusal as visa's."""
+    if status == 401:
         _tokens.pop(instance.uuid, None)  # rotated meanwhile: the next request finds the new one
         raise Refused(503, "The desktop's secrets changed just now; try again.")
-    if answer.status_code != 200:
-        raise _refusal(answer.status_code, answer.content)
-    return answer.json()
+    if status != 200:
+        raise _refusal(status, content)
+    return json.loads(content)
 
 
 def listing(instance, path):
-    return _send(instance, "GET", "list", {"path": path})["entries"]
+    token = token_for(instance)
+    try:
+        answer = _http.get(_url(instance, "list"), params={"path": path}, headers=_auth(token))
+    except httpx.HTTPError:
+        raise Refused(502, UNREACHABLE) from None
+    return _checked(instance, answer.status_code, answer.content)["entries"]
 
 
 def upload(instance, path, offset, size, body, length):
-    """Send `length` bytes of `body` (a file-like request) as the piece at `offset` of a file of `size`
-    bytes; how many bytes of the file the VM has now."""
-    def blocks():
-        left = length
-        while left > 0:
-            data = body.read(min(BLOCK, left))
-            if not data:
-                return
-            left -= len(data)
-            yield data
+    """Send the piece at `offset` of a file of `size` bytes to the VM while its `length` bytes come
+    from `body` (instances.files.asgi.Body); how many bytes of the file the VM has now."""
+    query = {"path": path, "offset": offset, "size": size}
+    return _checked(instance, *async_to_sync(_put)(instance, token_for(instance), query, body, length))["received"]
 
-    return _send(instance, "PUT", "upload", {"path": path, "offset": offset, "size": size}, content=blocks(),
-                 headers={"Content-Length": str(length)})["received"]
+
+async def _put(instance, token, query, body, length):
+    """(status, body) of the VM's answer to a piece sent on as it comes."""
+    reader, writer = await _connect(instance)
+    try:
+        writer.write(_request("PUT", "upload", query, instance, token, length))
+        try:
+            async for chunk in body.chunks():
+                writer.write(chunk)
+                async with asyncio.timeout(TIMEOUT.read):
+                    await writer.drain()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the VM stopped reading: it has answered (a refusal), or _answer finds it unreachable
+        except TimeoutError:
+            raise Refused(502, UNREACHABLE) from None
+        except RequestAborted:  # nobody hears this answer; the VM keeps what came
+            raise Refused(400, "The browser went away before the piece was whole.") from None
+        status, _, content = await _answer(reader, whole=True)
+        return status, content
+    finally:
+        writer.close()
 
 
 async def open_download(instance, path, token):
     """(reader, writer, length) once the VM's answer to a download has begun, its body to come from
     `reader`; length is None for a folder's zip, which ends when the VM closes. Or Refused."""
-    request = (f"GET /download?{urlencode({'path': path})} HTTP/1.1\r\nHost: {instance.address}\r\n"
-               f"Authorization: Bearer {token}\r\nConnection: close\r\n\r\n")
-    writer = None
+    reader, writer = await _connect(instance)
+    writer.write(_request("GET", "download", {"path": path}, instance, token))
     try:
-        async with asyncio.timeout(TIMEOUT.connect):
-            reader, writer = await asyncio.open_connection(instance.address, settings.VISA_FILES_PORT)
-        writer.write(request.encode())
-        async with asyncio.timeout(TIMEOUT.read):
-            status_line, _, fields = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
-            status, headers = int(status_line.split()[1]), http.client.parse_headers(io.BytesIO(fields))
-            length = headers.get("Content-Length")
-            length = int(length) if length is not None else None
-            refusal = None if status == 200 else await reader.read(1 << 16)  # a JSON message
-    except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-            http.client.HTTPException):
-        if writer:
-            writer.close()
-        raise Refused(502, UNREACHABLE) from None
-    if refusal is not None:
+        status, length, refusal = await _answer(reader, whole=False)
+    except Refused:
+        writer.close()
+        raise
+    if status != 200:
         writer.close()
         if status == 401:
             _tokens.pop(instance.uuid, None)
         raise _refusal(status, refusal)
     return reader, writer, length
+
+
+async def _connect(instance):
+    try:
+        async with asyncio.timeout(TIMEOUT.connect):
+            return await asyncio.open_connection(instance.address, settings.VISA_FILES_PORT)
+    except (OSError, TimeoutError):
+        raise Refused(502, UNREACHABLE) from None
+
+
+def _request(method, operation, query, instance, token, length=None):
+    return (f"{method} /{operation}?{urlencode(query)} HTTP/1.1\r\nHost: {instance.address}\r\n"
+            f"Authorization: Bearer {token}\r\nConnection: close\r\n"
+            + (f"Content-Length: {length}\r\n" if length is not None else "") + "\r\n").encode()
+
+
+async def _answer(reader, whole):
+    """(status, Content-Length or None, body) of the VM's answer: its body read (a JSON message of
+    at most 64 kB) if `whole` or a refusal, else left to come from `reader`."""
+    try:
+        async with asyncio.timeout(TIMEOUT.read):
+            status_line, _, fields = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
+            status, headers = int(status_line.split()[1]), http.client.parse_headers(io.BytesIO(fields))
+            length = headers.get("Content-Length")
+            length = int(length) if length is not None else None
+            body = await reader.read(1 << 16) if whole or status != 200 else None
+    except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+            http.client.HTTPException):
+        raise Refused(502, UNREACHABLE) from None
+    return status, length, body
 
 
 class Revoked(Exception):

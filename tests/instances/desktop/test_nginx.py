@@ -1,12 +1,15 @@
 """The desktop through Debian's nginx with deploy/nginx/visa.conf as shipped (tests.support.nginx
 changes only ports, host name, certificate and paths): the file is valid for nginx 1.22, sign-in
-passes the CSRF check behind TLS on a port other than 443, a desktop streams over wss://, other
-host names are dropped, and an ASGI process that is down costs no request."""
+passes the CSRF check behind TLS on a port other than 443, a desktop streams over wss://, a file
+goes up in the largest pieces and comes back, other host names are dropped, and an ASGI process
+that is down costs no request."""
+import os
 import re
 
 import pytest
 import requests
 
+from instances.api.files import MAX_PIECE
 from tests.support.factories import make_user
 from tests.support.nginx import HOST, Nginx, trust
 from tests.support.rfbclient import non_blank
@@ -50,3 +53,23 @@ def test_other_host_names_get_no_answer_plain_http_goes_to_https_and_static_file
     assert hashed.status_code == 200 and "immutable" in hashed.headers["Cache-Control"]
     moved = requests.get(f"http://127.0.0.1:{nginx.http_port}/doi/x", headers={"Host": HOST}, allow_redirects=False)
     assert moved.status_code == 301 and moved.headers["Location"] == f"https://{HOST}/doi/x"
+
+
+def test_a_file_goes_up_in_the_largest_pieces_and_comes_back_through_nginx(nginx, committed):
+    user = make_user()
+    scientist = WebUser(nginx.url, user.username, "pw-for-tests")
+    uuid, _ = scientist.launch_from_doi()
+    try:
+        scientist.wait_for_state(uuid, "ACTIVE")
+        files = f"{nginx.url}/api/instances/{uuid}/files/"
+        content = os.urandom(MAX_PIECE + 1000)  # past nginx's 10m for other requests
+        for offset in (0, MAX_PIECE):
+            answer = scientist.http.put(files + "upload", params={"path": "home/big.bin", "offset": offset,
+                                                                  "size": len(content)},
+                                        data=content[offset:offset + MAX_PIECE],
+                                        headers={"X-CSRFToken": scientist.http.cookies["csrftoken"]})
+            assert answer.status_code == 200, answer.text
+        assert answer.json() == {"received": len(content), "done": True}
+        assert scientist.http.get(files + "download", params={"path": "home/big.bin"}).content == content
+    finally:
+        scientist.delete_instance(uuid, wait=True)

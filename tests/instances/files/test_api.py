@@ -11,12 +11,13 @@ import pytest
 import requests
 from django.contrib.auth.models import User
 
+from instances.api.files import MAX_PIECE
 from instances.cloud import vmsecrets
 from instances.models import Instance, Role
 from tests.support.apiclient import ApiClient
 from tests.support.factories import make_user
 
-PIECE = 8 << 20
+PIECE = 8 << 20  # smaller pieces than the most a request may carry are fine
 
 
 @pytest.fixture
@@ -102,8 +103,8 @@ def test_an_upload_over_the_limit_or_out_of_order_is_refused(running, settings):
     url = f"{script.base_url}/api/instances/{instance.uuid}/files/upload"
     huge = script.http.put(url, params={"path": "home/big", "offset": 0, "size": 10241 << 20}, data=b"x")
     assert huge.status_code == 413 and "larger than uploads may be (10240 MB" in huge.json()["detail"]
-    too_big_piece = script.http.put(url, params={"path": "home/big", "offset": 0, "size": PIECE + 1},
-                                    data=b"x" * (PIECE + 1))
+    too_big_piece = script.http.put(url, params={"path": "home/big", "offset": 0, "size": MAX_PIECE + 1},
+                                    data=b"x" * (MAX_PIECE + 1))
     assert too_big_piece.status_code == 413
     assert script.http.put(url, params={"path": "home/big", "offset": 0, "size": 10}, data=b"01234").json() == {
         "received": 5, "done": False}

@@ -90,6 +90,13 @@ def _live_context(user, session, instance):
         heading, text = "You have no access to this desktop", "Its owner can share it with you."
     elif refusal:
         heading, text = "The desktop is not open to you now", refusal
+    # JupyterLab is for those who may run code on the desktop (sharing.access.jupyter_access decides)
+    offers_jupyter = instance.image.has_jupyter and role in (Role.OWNER, Role.USER, Role.SUPPORT)
+    if instance.state == State.ACTIVE and role and not refusal and not instance.image.has_desktop:
+        heading, text = "JupyterLab is ready", (
+            "This environment has no remote desktop: it offers JupyterLab, which opens in a new tab."
+            if offers_jupyter else "This environment offers JupyterLab only, which is for those who may control "
+                                   "it: you may only watch, and there is nothing to watch.")
     context = {"instance": instance, "role": role, "steps": progress(instance), "is_owner": role == Role.OWNER,
                "building": instance.state in BUILDING,
                "transitional": TRANSIENT, "heading": heading, "state_text": text, "refusal": refusal,
@@ -99,7 +106,7 @@ def _live_context(user, session, instance):
                "ends_soon": instance.state not in GONE and expiry.ends_soon(instance),
                "actions": BUTTONS.get(instance.state, []),
                "present": sessions.connected(instance) if role else [],
-               "inside": inside, "events": instance.events.all() if inside else []}
+               "inside": inside, "events": instance.events.all() if inside else [], "offers_jupyter": offers_jupyter}
     if role == Role.OWNER:
         context.update(sharing.panel(instance), answers=ANSWERS,
                        extension=instance.extensions.order_by("-requested_at").first(),
@@ -113,7 +120,7 @@ def _refusal(user, session, instance, role):
     if instance.state != State.ACTIVE or role is None:
         return ""
     try:
-        access.desktop_access(user, session, instance.uuid)
+        access.instance_access(user, session, instance.uuid)
     except access.Refused as refusal:
         return str(refusal)
     return ""
@@ -150,8 +157,6 @@ def detail(request, uuid):
         **_live_context(request.user, request.session, instance),
         "mounts": mounts, "unreadable_mounts": unreadable,
         "changes_data": role in (Role.OWNER, Role.USER) and instance.state in DATA_CHANGEABLE,
-        # JupyterLab is for those who may run code on the desktop (sharing.access.jupyter_access decides)
-        "offers_jupyter": instance.image.has_jupyter and role in (Role.OWNER, Role.USER, Role.SUPPORT),
         "all_actions": ACTIONS,
         "files": may_use_files(request.user, instance),
         "extension_form": ExtensionForm(),

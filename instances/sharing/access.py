@@ -36,9 +36,21 @@ class Access:
     session_key: str = ""  # theirs, so that a kick can end their access
 
 
+NO_DESKTOP = "This environment has no remote desktop: it offers JupyterLab only."
+
+
 def desktop_access(user, session, uuid):
-    """Access to the desktop of the ACTIVE instance `uuid` for this user (or anonymous session),
-    or raise Refused."""
+    """Access to the remote desktop of the ACTIVE instance `uuid` for this user (or anonymous
+    session), or raise Refused."""
+    access = instance_access(user, session, uuid)
+    if not access.instance.image.has_desktop:
+        raise Refused(NO_DESKTOP)
+    return access
+
+
+def instance_access(user, session, uuid):
+    """Access to the ACTIVE instance `uuid` (its desktop or JupyterLab) for this user (or anonymous
+    session), or raise Refused."""
     instance = Instance.objects.select_related("image").filter(uuid=uuid, state=State.ACTIVE).first()
     if instance is None:
         raise Refused("There is no running desktop here.")
@@ -65,7 +77,7 @@ def jupyter_access(user, uuid):
     being connected) hold as for the desktop."""
     if not user.is_authenticated or not user.is_active:
         raise SignInRequired("Sign in to visa to use JupyterLab.")
-    access = desktop_access(user, None, uuid)
+    access = instance_access(user, None, uuid)
     if not access.instance.image.has_jupyter:
         raise Refused("This instance's environment has no JupyterLab.")
     if not may_control(access.role, access.instance.room_locked):

@@ -5,8 +5,11 @@ visa's cookies nor call visa's API."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
+from instances.models import Image, Instance
 from openaccess.models import Experiment
+from tests.support.sharing import refused
 
 LAB_READY = ".jp-LauncherCard"
 RUN = "Shift+Enter"
@@ -91,6 +94,23 @@ def test_a_guest_and_a_view_only_link_are_refused(owner, person, launch, signed_
         assert "you may only watch" in answer.text
         page = signed_in(guest, f"/instances/{uuid}/")
         assert page.get_by_role("button", name="JupyterLab").count() == 0
+
+
+def test_an_environment_with_jupyterlab_only_shows_no_desktop_but_the_way_to_it(owner, launch, signed_in):
+    uuid = launch(owner)
+    image = Instance.objects.get(uuid=uuid).image
+    Image.objects.filter(pk=image.pk).update(offers=Image.Offers.JUPYTER)
+    try:
+        page = signed_in(owner, f"/instances/{uuid}/")
+        expect(page.get_by_role("heading", name="JupyterLab is ready")).to_be_visible()
+        expect(page.get_by_text("This environment has no remote desktop")).to_be_visible()
+        with page.context.expect_page() as opened:
+            page.get_by_role("button", name="Open JupyterLab").click()
+        assert re.fullmatch(rf"http://{uuid}\.localhost:\d+/.*", opened.value.url)
+        assert page.locator("#desktop canvas").count() == 0  # noVNC never tried
+        assert refused(owner, uuid) == 403  # nor may anyone else: there is no VNC server to reach
+    finally:
+        Image.objects.filter(pk=image.pk).update(offers=image.offers)
 
 
 # The page notes when each kernel socket closes, by its own clock (Playwright's events come late on a loaded machine).

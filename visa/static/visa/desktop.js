@@ -34,8 +34,8 @@ function say(text, link) {
 // Live updates ------------------------------------------------------------------------------------
 
 function status() {
-  const { state, role, refused } = $("status").dataset;
-  return { state, role, refused: refused === "1" };
+  const { state, role, refused, desktop } = $("status").dataset;
+  return { state, role, refused: refused === "1" || desktop !== "1" };  // an image may offer JupyterLab only
 }
 
 let shownRole = status().role;

@@ -110,13 +110,14 @@ def test_nginx_proxies_every_asgi_process_upgrades_websockets_and_serves_static_
     upstream_ports = set(re.findall(r"server 127\.0\.0\.1:(\d+)\b", site))
     started_ports = set(re.findall(r"visa-web@(\d+)\.service", (DEPLOY / "systemd" / "visa.target").read_text()))
     assert upstream_ports == started_ports
-    visa = site[site.index("listen 443 ssl http2"):]
+    visa, notebooks = site[site.index("listen 443 ssl http2"):].split("server_name *.notebooks.example.net;")
     assert "proxy_set_header Upgrade $http_upgrade;" in visa
     # a location with a proxy_set_header of its own would inherit none of the server's
     assert visa.rindex("proxy_set_header") < re.search(r"^\s*location ", visa, re.MULTILINE).start()
     static_root = re.search(r"^DJANGO_STATIC_ROOT=(.+)$", (DEPLOY / "visa.env.example").read_text(), re.MULTILINE)
     assert f"alias {static_root.group(1)}/;" in site
-    assert site.count("proxy_set_header X-Forwarded-Proto $scheme;") == 1
+    assert site.count("proxy_set_header X-Forwarded-Proto $scheme;") == 2  # visa's server and the notebooks'
+    assert all(line in notebooks for line in ("proxy_set_header Upgrade $http_upgrade;", "proxy_read_timeout 1d;"))
 
 
 def test_the_env_example_can_be_sourced_by_a_shell():

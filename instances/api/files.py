@@ -5,6 +5,7 @@ folder) or `data/<proposal>/` (a data mount, read-only)."""
 import logging
 
 from asgiref.sync import async_to_sync
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
@@ -88,9 +89,12 @@ class FileDownload(APIView):
             except Refused:
                 log.info("instance %s: %s lost access during a download of %s", uuid, user, path)
                 return False
+            finally:
+                connection.close()  # back to the pool: a download lasts minutes
             return True
 
         log.info("instance %s: %s downloads %s", uuid, user, path)
+        connection.close()  # the pool's connections are for requests, not for minutes of bytes
         response = StreamingHttpResponse(vm.relay(reader, writer, length, still_allowed),
                                          content_type="application/zip" if folder else "application/octet-stream")
         if not folder:
@@ -130,6 +134,7 @@ class FileUpload(APIView):
                 raise Refused(400, "This piece goes past the file's size.")
             if length == 0 and size > 0:
                 raise Refused(400, "This piece is empty.")
+            connection.close()  # while the piece comes, as slowly as the browser sends it, the pool has it back
             received = vm.upload(allowed.instance, "/".join(parts), offset, size, body, length)
         except Refused as refusal:
             async_to_sync(body.discard)()

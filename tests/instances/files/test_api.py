@@ -171,3 +171,26 @@ def test_a_download_stops_when_the_reader_loses_access(running, devcloud):
                     membership.delete()
                     time.sleep(1.5)
     assert received < size
+
+
+def test_downloads_under_way_leave_the_database_to_everyone_else(running, settings):
+    """More downloads at once than the web process has database connections, each read slowly, as
+    over a poor link: a listing still answers at once (a download holds no connection while its
+    bytes flow, only for its check each second)."""
+    instance, script, home = running
+    (home / "large.bin").write_bytes(os.urandom(1 << 20) * 64)  # more than the sockets hold
+    url = f"{script.base_url}/api/instances/{instance.uuid}/files/download"
+    downloads = []
+    try:
+        for _ in range(settings.DATABASES["default"]["OPTIONS"]["pool"]["max_size"] + 1):
+            reader = ApiClient(script.base_url, secret=script.secret).http
+            answer = reader.get(url, params={"path": "home/large.bin"}, stream=True, timeout=30)
+            assert answer.status_code == 200 and len(answer.raw.read(1 << 16)) == 1 << 16
+            downloads.append(answer)
+        time.sleep(2)  # each has checked its reader again meanwhile
+        started = time.monotonic()
+        listing = script.get(f"/api/instances/{instance.uuid}/files/", params={"path": "home"}, timeout=30)
+        assert listing.status_code == 200 and time.monotonic() - started < 3
+    finally:
+        for answer in downloads:
+            answer.close()

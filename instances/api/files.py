@@ -89,8 +89,6 @@ class FileDownload(APIView):
             except Refused:
                 log.info("instance %s: %s lost access during a download of %s", uuid, user, path)
                 return False
-            finally:
-                connection.close()  # back to the pool: a download lasts minutes
             return True
 
         log.info("instance %s: %s downloads %s", uuid, user, path)

@@ -14,11 +14,12 @@ import logging
 from urllib.parse import urlencode
 
 import httpx
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.exceptions import RequestAborted
 
 from instances.cloud import vmsecrets
+from instances.sharing.sockets import in_thread
 from protocols.file_api import Refused
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ async def relay(reader, writer, length, still_allowed):
             left = None if left is None else left - len(block)
             yield block
             if loop.time() - checked > RECHECK_SECONDS:
-                if not await sync_to_async(still_allowed)():
+                if not await in_thread(still_allowed)():  # its connection back to the pool after
                     raise Revoked()
                 checked = loop.time()
     finally:

@@ -103,15 +103,24 @@ async def _put(instance, token, query, body, length):
     reader, writer = await _connect(instance)
     try:
         writer.write(_request("PUT", "upload", query, instance, token, length))
+        chunks, vm_stalled = body.chunks(), False
         try:
-            async for chunk in body.chunks():
+            while True:
+                async with asyncio.timeout(TIMEOUT.read):  # a browser that stops sending frees all it holds
+                    chunk = await anext(chunks, None)
+                if chunk is None:
+                    break
                 writer.write(chunk)
+                vm_stalled = True
                 async with asyncio.timeout(TIMEOUT.read):
                     await writer.drain()
+                vm_stalled = False
         except (BrokenPipeError, ConnectionResetError):
             pass  # the VM stopped reading: it has answered (a refusal), or _answer finds it unreachable
         except TimeoutError:
-            raise Refused(502, UNREACHABLE) from None
+            if vm_stalled:
+                raise Refused(502, UNREACHABLE) from None
+            raise Refused(408, "Nothing more of the piece came for a minute; send the rest again.") from None
         except RequestAborted:  # nobody hears this answer; the VM keeps what came
             raise Refused(400, "The browser went away before the piece was whole.") from None
         status, _, content = await _answer(reader, whole=True)

@@ -8,7 +8,7 @@ from collections import Counter
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
 from django.db.models.functions import ExtractYear
 
 from . import dois, fulltext, policy
@@ -94,20 +94,30 @@ def ranked(experiments, criteria: Criteria):
     return experiments.order_by(*SORTED[criteria.sort], "pk")
 
 
+def chosen(criteria: Criteria):
+    """The condition of the facets `criteria` chooses (None: no facet)."""
+    condition = Q()
+    if criteria.facility:
+        condition &= Q(facility=criteria.facility)
+    if criteria.instrument:
+        condition &= Q(instrument=criteria.instrument)
+    if criteria.technique:  # a JSON list of names: match the quoted name, on both databases
+        condition &= Q(techniques__icontains=json.dumps(criteria.technique))
+    if criteria.year:
+        condition &= Q(start_date__year=criteria.year)
+    return condition or None
+
+
 def search(user, criteria: Criteria):
     """(page of experiments, facet counts) for what `user` may read that matches `criteria`."""
     experiments = matching(user, criteria)
-    facets = facet_counts(experiments)
-    if criteria.facility:
-        experiments = experiments.filter(facility=criteria.facility)
-    if criteria.instrument:
-        experiments = experiments.filter(instrument=criteria.instrument)
-    if criteria.technique:  # a JSON list of names: match the quoted name, on both databases
-        experiments = experiments.filter(techniques__icontains=json.dumps(criteria.technique))
-    if criteria.year:
-        experiments = experiments.filter(start_date__year=criteria.year)
-    page = Paginator(ranked(experiments, criteria).prefetch_related("datasets"), PAGE_SIZE).get_page(criteria.page)
-    return page, facets
+    condition = chosen(criteria)
+    facets, count = facet_counts(experiments, condition)
+    if condition:
+        experiments = experiments.filter(condition)
+    paginator = Paginator(ranked(experiments, criteria).prefetch_related("datasets"), PAGE_SIZE)
+    paginator.count = count  # counted with the facets, in their pass over the matches
+    return paginator.get_page(criteria.page), facets
 
 
 def pick(user, text="", access="", most=8):
@@ -120,22 +130,40 @@ def pick(user, text="", access="", most=8):
     return list(ranked(found, criteria).annotate(mine=mine)[:most]), found.count()
 
 
-def facet_counts(experiments, most=12):
-    """The commonest values of each facet among `experiments` (years: the latest), before facet
-    filters apply; facility, instrument and year from one grouped query."""
+def facet_counts(experiments, condition=None, most=12):
+    """(The commonest values of each facet among `experiments` (years: the latest), before facet
+    filters apply; how many of them meet `condition`), in one pass over them: a large table's
+    matches each sit on a page of their own, which one pass reads once, not once per count."""
+    kept = ExpressionWrapper(condition, output_field=BooleanField()) if condition else Value(True)
+    rows = (experiments.order_by().annotate(year=ExtractYear("start_date"), kept=kept)
+            .values_list("facility", "instrument", "year", "techniques", "kept"))
+    sql, params = rows.query.get_compiler(rows.db, elide_empty=False).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH e (facility, instrument, year, techniques, kept) AS ({sql}) "
+            "SELECT facility, instrument, year, NULL, COUNT(*), SUM(CASE WHEN kept THEN 1 ELSE 0 END) "
+            "FROM e GROUP BY facility, instrument, year "
+            "UNION ALL SELECT NULL, NULL, NULL, value, n, NULL FROM (SELECT t.value AS value, COUNT(*) AS n "
+            f"FROM e CROSS JOIN {_ELEMENTS[connection.vendor]} WHERE t.value <> '' "
+            "GROUP BY t.value ORDER BY n DESC, t.value LIMIT %s) AS techniques", [*params, most])
+        rows = cursor.fetchall()
     counts = {"facility": Counter(), "instrument": Counter(), "year": Counter()}
-    grouped = (experiments.order_by().annotate(year=ExtractYear("start_date"))
-               .values_list("facility", "instrument", "year").annotate(n=Count("pk")))
-    for facility, instrument, year, n in grouped:
+    techniques, kept = [], 0
+    for facility, instrument, year, technique, n, n_kept in rows:
+        if technique is not None:
+            techniques.append((technique, n))
+            continue
+        kept += n_kept
+        year = year and int(year)  # PostgreSQL's EXTRACT gives a numeric
         for name, value in (("facility", facility), ("instrument", instrument), ("year", year)):
             if value:
                 counts[name][value] += n
     return {
         "facility": sorted(counts["facility"].items(), key=lambda item: (-item[1], item[0]))[:most],
         "instrument": sorted(counts["instrument"].items(), key=lambda item: (-item[1], item[0]))[:most],
-        "technique": _techniques(experiments.order_by(), most),
+        "technique": sorted(techniques, key=lambda item: -item[1]),  # ties in the database's order
         "year": sorted(counts["year"].items(), reverse=True)[:most],
-    }
+    }, kept
 
 
 # Each element of the JSON list of techniques, as a table; rows whose value is no list count none.
@@ -144,12 +172,3 @@ _ELEMENTS = {
                   "THEN e.techniques ELSE '[]' END) AS t(value)",
     "sqlite": "json_each(CASE WHEN json_type(e.techniques) = 'array' THEN e.techniques ELSE '[]' END) AS t",
 }
-
-
-def _techniques(experiments, most):
-    """[(technique, count)] over the elements of each experiment's list of techniques, commonest first."""
-    sql, params = experiments.values("techniques").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT t.value, COUNT(*) AS n FROM ({sql}) e CROSS JOIN {_ELEMENTS[connection.vendor]} "
-                       "WHERE t.value <> '' GROUP BY t.value ORDER BY n DESC, t.value LIMIT %s", [*params, most])
-        return [tuple(row) for row in cursor.fetchall()]

@@ -143,15 +143,17 @@ def facet_counts(experiments, condition=None, most=12):
             f"WITH e (facility, instrument, year, techniques, kept) AS ({sql}) "
             "SELECT facility, instrument, year, NULL, COUNT(*), SUM(CASE WHEN kept THEN 1 ELSE 0 END) "
             "FROM e GROUP BY facility, instrument, year "
-            "UNION ALL SELECT NULL, NULL, NULL, value, n, NULL FROM (SELECT t.value AS value, COUNT(*) AS n "
-            f"FROM e CROSS JOIN {_ELEMENTS[connection.vendor]} WHERE t.value <> '' "
-            "GROUP BY t.value ORDER BY n DESC, t.value LIMIT %s) AS techniques", [*params, most])
+            # each list of techniques once, with how many have it: few lists, many matches
+            "UNION ALL SELECT NULL, NULL, NULL, value, n, NULL FROM (SELECT t.value AS value, SUM(g.n) AS n "
+            f"FROM (SELECT techniques, COUNT(*) AS n FROM e GROUP BY techniques) AS g CROSS JOIN "
+            f"{_ELEMENTS[connection.vendor]} WHERE t.value <> '' GROUP BY t.value ORDER BY n DESC, t.value LIMIT %s) "
+            "AS techniques", [*params, most])
         rows = cursor.fetchall()
     counts = {"facility": Counter(), "instrument": Counter(), "year": Counter()}
     techniques, kept = [], 0
     for facility, instrument, year, technique, n, n_kept in rows:
         if technique is not None:
-            techniques.append((technique, n))
+            techniques.append((technique, int(n)))  # PostgreSQL sums to a numeric
             continue
         kept += n_kept
         year = year and int(year)  # PostgreSQL's EXTRACT gives a numeric
@@ -168,7 +170,7 @@ def facet_counts(experiments, condition=None, most=12):
 
 # Each element of the JSON list of techniques, as a table; rows whose value is no list count none.
 _ELEMENTS = {
-    "postgresql": "jsonb_array_elements_text(CASE WHEN jsonb_typeof(e.techniques) = 'array' "
-                  "THEN e.techniques ELSE '[]' END) AS t(value)",
-    "sqlite": "json_each(CASE WHEN json_type(e.techniques) = 'array' THEN e.techniques ELSE '[]' END) AS t",
+    "postgresql": "jsonb_array_elements_text(CASE WHEN jsonb_typeof(g.techniques) = 'array' "
+                  "THEN g.techniques ELSE '[]' END) AS t(value)",
+    "sqlite": "json_each(CASE WHEN json_type(g.techniques) = 'array' THEN g.techniques ELSE '[]' END) AS t",
 }

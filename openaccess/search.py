@@ -11,9 +11,10 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, IntegerFie
 from django.db.models.functions import Cast, ExtractYear
 
 from . import dois, fulltext, policy
-from .models import Dataset, ExperimentMember
+from .models import Dataset, Experiment, ExperimentMember
 
 PAGE_SIZE = 20
+FEW = 1000  # matches a page ranks by their ids (facet_counts): up to a few kB of ids
 SORTED = {"relevance": ["-start_date"], "newest": ["-start_date"], "oldest": ["start_date"], "title": ["title"]}
 SORTS = tuple(SORTED)
 
@@ -111,8 +112,10 @@ def search(user, criteria: Criteria):
     """(page of experiments, facet counts) for what `user` may read that matches `criteria`."""
     experiments = matching(user, criteria)
     condition = chosen(criteria)
-    facets, count = facet_counts(experiments, condition)
-    if condition:
+    facets, count, kept = facet_counts(experiments, condition)
+    if kept is not None:  # few: the page ranks them by id, without matching the words again
+        experiments = Experiment.objects.filter(pk__in=kept)
+    elif condition:
         experiments = experiments.filter(condition)
     paginator = Paginator(ranked(experiments, criteria).prefetch_related("datasets"), PAGE_SIZE)
     paginator.count = count  # counted with the facets, in their pass over the matches
@@ -131,35 +134,39 @@ def pick(user, text="", access="", most=8):
 
 def facet_counts(experiments, condition=None, most=12):
     """(The commonest values of each facet among `experiments` (years: the latest), before facet
-    filters apply; how many of them meet `condition`), in one pass over them: a large table's
-    matches each sit on a page of their own, which one pass reads once, not once per count."""
+    filters apply; how many of them meet `condition`; their ids if at most FEW, else None), in
+    one pass over them: a large table's matches each sit on a page of their own, which one pass
+    reads once, not once per count."""
     kept = ExpressionWrapper(condition, output_field=BooleanField()) if condition else Value(True)
     year = Cast(ExtractYear("start_date"), IntegerField())  # PostgreSQL's EXTRACT gives a numeric, slow to group
     rows = (experiments.order_by().annotate(year=year, kept=kept)
-            .values_list("facility", "instrument", "year", "techniques", "kept"))
+            .values_list("pk", "facility", "instrument", "year", "techniques", "kept"))
     sql, params = rows.query.get_compiler(rows.db, elide_empty=False).as_sql()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH e (facility, instrument, year, techniques, kept) AS ({sql}) "
+            f"WITH e (id, facility, instrument, year, techniques, kept) AS ({sql}) "
             "SELECT 'facility', facility, COUNT(*) FROM e WHERE facility <> '' GROUP BY facility "
             "UNION ALL SELECT 'instrument', instrument, COUNT(*) FROM e WHERE instrument <> '' GROUP BY instrument "
             "UNION ALL SELECT 'year', CAST(year AS TEXT), COUNT(*) FROM e GROUP BY year "
             "UNION ALL SELECT 'kept', NULL, COUNT(*) FROM e WHERE kept "
+            "UNION ALL SELECT 'id', NULL, id FROM (SELECT id FROM e WHERE kept LIMIT %s) AS ids "
             # each list of techniques once, with how many have it: few lists, many matches
             "UNION ALL SELECT 'technique', value, n FROM (SELECT t.value AS value, SUM(g.n) AS n "
             "FROM (SELECT techniques, COUNT(*) AS n FROM e GROUP BY techniques) AS g "
             f"CROSS JOIN {_ELEMENTS[connection.vendor]} WHERE t.value <> '' "
-            "GROUP BY t.value ORDER BY n DESC, t.value LIMIT %s) AS techniques", [*params, most])
+            "GROUP BY t.value ORDER BY n DESC, t.value LIMIT %s) AS techniques", [*params, FEW + 1, most])
         rows = cursor.fetchall()
-    counts = {"facility": [], "instrument": [], "year": [], "technique": [], "kept": [(None, 0)]}
+    counts = {"facility": [], "instrument": [], "year": [], "technique": [], "kept": [], "id": []}
     for facet, value, n in rows:
         counts[facet].append((int(value) if facet == "year" else value, int(n)))  # a numeric sum on PostgreSQL
-    return {
+    facets = {
         "facility": sorted(counts["facility"], key=lambda item: (-item[1], item[0]))[:most],
         "instrument": sorted(counts["instrument"], key=lambda item: (-item[1], item[0]))[:most],
         "technique": sorted(counts["technique"], key=lambda item: -item[1]),  # ties in the database's order
         "year": sorted(counts["year"], reverse=True)[:most],
-    }, counts["kept"][-1][1]
+    }
+    ids = [n for _, n in counts["id"]]
+    return facets, counts["kept"][0][1], ids if len(ids) <= FEW else None
 
 
 # Each element of the JSON list of techniques, as a table; rows whose value is no list count none.

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from openaccess.fulltext import fts5_query
 from openaccess.models import Experiment
-from openaccess.search import Criteria, chosen, matching, pick, search
+from openaccess.search import Criteria, chosen, matching, pick, ranked, search
 from tests.support.factories import make_experiment, make_user
 
 PAST = timezone.now() - datetime.timedelta(days=30)
@@ -64,11 +64,15 @@ def test_facets_filter_and_count(catalogue):
     {}, {"text": "protein"}, {"facility": "XFEL"}, {"instrument": "FXE", "text": "protein"},
     {"technique": "serial crystallography"}, {"year": 2019}, {"facility": "ILL", "year": 2019}, {"access": "mine"},
 ])
-def test_facets_and_count_of_the_one_pass_are_those_counted_one_by_one(catalogue, criteria):
+@pytest.mark.parametrize("few", [1000, 0])  # the page from the ids of the matches, or by matching again
+def test_facets_and_count_of_the_one_pass_are_those_counted_one_by_one(catalogue, criteria, few, monkeypatch):
+    monkeypatch.setattr("openaccess.search.FEW", few)
     member, *_ = catalogue
     page, facets = search(member, Criteria(**criteria))
     found = matching(member, Criteria(**criteria))
     assert page.paginator.count == found.filter(chosen(Criteria(**criteria)) or Q()).count() == len(page)
+    kept = ranked(found.filter(chosen(Criteria(**criteria)) or Q()), Criteria(**criteria))
+    assert [e.pk for e in page] == list(kept.values_list("pk", flat=True))
     for facet in ("facility", "instrument"):
         expected = Counter(value for value in found.values_list(facet, flat=True) if value)
         assert facets[facet] == sorted(expected.items(), key=lambda item: (-item[1], item[0]))

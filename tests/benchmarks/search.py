@@ -8,7 +8,8 @@ word somewhere in the title, abstract or keywords: SQLite's search before FTS5) 
 
 Each database is measured in a process of its own (Django takes one default database): SQLite in
 a temporary directory, PostgreSQL in the database visa_bench_search_<experiments>, which it
-recreates and fills by generate_series (a million experiments in a few minutes). With --reuse it
+recreates and fills by generate_series (a million experiments in about ten minutes on a loaded
+2-core machine: half of it the INSERT, most of the rest the search vectors' UPDATE). With --reuse it
 keeps that database between runs: it fills it only if it does not hold the experiments yet, and
 migrates it (so a run after a schema change measures the database as an upgrade leaves it). The
 peer, far slower, runs the first --peer-queries of the queries. Writes its JSON to var/bench/

@@ -44,6 +44,11 @@ class Experiment(models.Model):
 
     class Meta:
         ordering = ["-start_date"]
+        # A search's facets (openaccess.search.chosen): its page reads the experiments that match
+        # both the words and the facet, not every match of the words.
+        indexes = [models.Index(fields=["facility"], name="experiment_facility"),
+                   models.Index(fields=["instrument"], name="experiment_instrument"),
+                   models.Index(fields=["start_date"], name="experiment_start_date")]
 
     def __str__(self):
         return f"{self.proposal_id}: {self.title}"

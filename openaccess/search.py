@@ -4,17 +4,17 @@ vector, SQLite's FTS5); facets (facility, instrument, technique, year), sort, pa
 """
 import dataclasses
 import json
-from collections import Counter
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Value
-from django.db.models.functions import ExtractYear
+from django.db.models import BooleanField, Exists, ExpressionWrapper, IntegerField, OuterRef, Q, Value
+from django.db.models.functions import Cast, ExtractYear
 
 from . import dois, fulltext, policy
-from .models import Dataset, ExperimentMember
+from .models import Dataset, Experiment, ExperimentMember
 
 PAGE_SIZE = 20
+FEW = 1000  # matches a page ranks by their ids (facet_counts): up to a few kB of ids
 SORTED = {"relevance": ["-start_date"], "newest": ["-start_date"], "oldest": ["start_date"], "title": ["title"]}
 SORTS = tuple(SORTED)
 
@@ -94,20 +94,32 @@ def ranked(experiments, criteria: Criteria):
     return experiments.order_by(*SORTED[criteria.sort], "pk")
 
 
+def chosen(criteria: Criteria):
+    """The condition of the facets `criteria` chooses (None: no facet)."""
+    condition = Q()
+    if criteria.facility:
+        condition &= Q(facility=criteria.facility)
+    if criteria.instrument:
+        condition &= Q(instrument=criteria.instrument)
+    if criteria.technique:  # a JSON list of names: match the quoted name, on both databases
+        condition &= Q(techniques__icontains=json.dumps(criteria.technique))
+    if criteria.year:
+        condition &= Q(start_date__year=criteria.year)
+    return condition or None
+
+
 def search(user, criteria: Criteria):
     """(page of experiments, facet counts) for what `user` may read that matches `criteria`."""
     experiments = matching(user, criteria)
-    facets = facet_counts(experiments)
-    if criteria.facility:
-        experiments = experiments.filter(facility=criteria.facility)
-    if criteria.instrument:
-        experiments = experiments.filter(instrument=criteria.instrument)
-    if criteria.technique:  # a JSON list of names: match the quoted name, on both databases
-        experiments = experiments.filter(techniques__icontains=json.dumps(criteria.technique))
-    if criteria.year:
-        experiments = experiments.filter(start_date__year=criteria.year)
-    page = Paginator(ranked(experiments, criteria).prefetch_related("datasets"), PAGE_SIZE).get_page(criteria.page)
-    return page, facets
+    condition = chosen(criteria)
+    facets, count, kept = facet_counts(experiments, condition)
+    if kept is not None:  # few: the page ranks them by id, without matching the words again
+        experiments = Experiment.objects.filter(pk__in=kept)
+    elif condition:
+        experiments = experiments.filter(condition)
+    paginator = Paginator(ranked(experiments, criteria).prefetch_related("datasets"), PAGE_SIZE)
+    paginator.count = count  # counted with the facets, in their pass over the matches
+    return paginator.get_page(criteria.page), facets
 
 
 def pick(user, text="", access="", most=8):
@@ -120,36 +132,46 @@ def pick(user, text="", access="", most=8):
     return list(ranked(found, criteria).annotate(mine=mine)[:most]), found.count()
 
 
-def facet_counts(experiments, most=12):
-    """The commonest values of each facet among `experiments` (years: the latest), before facet
-    filters apply; facility, instrument and year from one grouped query."""
-    counts = {"facility": Counter(), "instrument": Counter(), "year": Counter()}
-    grouped = (experiments.order_by().annotate(year=ExtractYear("start_date"))
-               .values_list("facility", "instrument", "year").annotate(n=Count("pk")))
-    for facility, instrument, year, n in grouped:
-        for name, value in (("facility", facility), ("instrument", instrument), ("year", year)):
-            if value:
-                counts[name][value] += n
-    return {
-        "facility": sorted(counts["facility"].items(), key=lambda item: (-item[1], item[0]))[:most],
-        "instrument": sorted(counts["instrument"].items(), key=lambda item: (-item[1], item[0]))[:most],
-        "technique": _techniques(experiments.order_by(), most),
-        "year": sorted(counts["year"].items(), reverse=True)[:most],
+def facet_counts(experiments, condition=None, most=12):
+    """(The commonest values of each facet among `experiments` (years: the latest), before facet
+    filters apply; how many of them meet `condition`; their ids if at most FEW, else None), in
+    one pass over them: a large table's matches each sit on a page of their own, which one pass
+    reads once, not once per count."""
+    kept = ExpressionWrapper(condition, output_field=BooleanField()) if condition else Value(True)
+    year = Cast(ExtractYear("start_date"), IntegerField())  # PostgreSQL's EXTRACT gives a numeric, slow to group
+    rows = (experiments.order_by().annotate(year=year, kept=kept)
+            .values_list("pk", "facility", "instrument", "year", "techniques", "kept"))
+    sql, params = rows.query.get_compiler(rows.db, elide_empty=False).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH e (id, facility, instrument, year, techniques, kept) AS ({sql}) "
+            "SELECT 'facility', facility, COUNT(*) FROM e WHERE facility <> '' GROUP BY facility "
+            "UNION ALL SELECT 'instrument', instrument, COUNT(*) FROM e WHERE instrument <> '' GROUP BY instrument "
+            "UNION ALL SELECT 'year', CAST(year AS TEXT), COUNT(*) FROM e GROUP BY year "
+            "UNION ALL SELECT 'kept', NULL, COUNT(*) FROM e WHERE kept "
+            "UNION ALL SELECT 'id', NULL, id FROM (SELECT id FROM e WHERE kept LIMIT %s) AS ids "
+            # each list of techniques once, with how many have it: few lists, many matches
+            "UNION ALL SELECT 'technique', value, n FROM (SELECT t.value AS value, SUM(g.n) AS n "
+            "FROM (SELECT techniques, COUNT(*) AS n FROM e GROUP BY techniques) AS g "
+            f"CROSS JOIN {_ELEMENTS[connection.vendor]} WHERE t.value <> '' "
+            "GROUP BY t.value ORDER BY n DESC, t.value LIMIT %s) AS techniques", [*params, FEW + 1, most])
+        rows = cursor.fetchall()
+    counts = {"facility": [], "instrument": [], "year": [], "technique": [], "kept": [], "id": []}
+    for facet, value, n in rows:
+        counts[facet].append((int(value) if facet == "year" else value, int(n)))  # a numeric sum on PostgreSQL
+    facets = {
+        "facility": sorted(counts["facility"], key=lambda item: (-item[1], item[0]))[:most],
+        "instrument": sorted(counts["instrument"], key=lambda item: (-item[1], item[0]))[:most],
+        "technique": sorted(counts["technique"], key=lambda item: -item[1]),  # ties in the database's order
+        "year": sorted(counts["year"], reverse=True)[:most],
     }
+    ids = [n for _, n in counts["id"]]
+    return facets, counts["kept"][0][1], ids if len(ids) <= FEW else None
 
 
 # Each element of the JSON list of techniques, as a table; rows whose value is no list count none.
 _ELEMENTS = {
-    "postgresql": "jsonb_array_elements_text(CASE WHEN jsonb_typeof(e.techniques) = 'array' "
-                  "THEN e.techniques ELSE '[]' END) AS t(value)",
-    "sqlite": "json_each(CASE WHEN json_type(e.techniques) = 'array' THEN e.techniques ELSE '[]' END) AS t",
+    "postgresql": "jsonb_array_elements_text(CASE WHEN jsonb_typeof(g.techniques) = 'array' "
+                  "THEN g.techniques ELSE '[]' END) AS t(value)",
+    "sqlite": "json_each(CASE WHEN json_type(g.techniques) = 'array' THEN g.techniques ELSE '[]' END) AS t",
 }
-
-
-def _techniques(experiments, most):
-    """[(technique, count)] over the elements of each experiment's list of techniques, commonest first."""
-    sql, params = experiments.values("techniques").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT t.value, COUNT(*) AS n FROM ({sql}) e CROSS JOIN {_ELEMENTS[connection.vendor]} "
-                       "WHERE t.value <> '' GROUP BY t.value ORDER BY n DESC, t.value LIMIT %s", [*params, most])
-        return [tuple(row) for row in cursor.fetchall()]

@@ -1,5 +1,5 @@
-"""A PostgreSQL database of a benchmark's own (visa_bench_<name>), made anew for each run, on the
-server that DATABASE_URL names (the machine's own by default)."""
+"""A PostgreSQL database of a benchmark's own (visa_bench_<name>), made anew for each run unless
+the benchmark reuses it, on the server that DATABASE_URL names (the machine's own by default)."""
 import os
 from urllib.parse import urlsplit, urlunsplit
 
@@ -8,11 +8,14 @@ import psycopg
 SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-def fresh_database(name):
-    """Drop and create visa_bench_<name>; return its URL."""
+def fresh_database(name, reuse=False):
+    """Drop and create visa_bench_<name> (with `reuse`: create it only if missing); return its URL."""
     server = urlsplit(os.environ.get("DATABASE_URL") or SERVER)
     database = f"visa_bench_{name}"
     with psycopg.connect(urlunsplit(server._replace(path="/postgres")), autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {database}")
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if exists and not reuse:
+            admin.execute(f"DROP DATABASE {database} WITH (FORCE)")
+        if not exists or not reuse:
+            admin.execute(f"CREATE DATABASE {database}")
     return urlunsplit(server._replace(path=f"/{database}"))

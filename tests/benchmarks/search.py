@@ -4,12 +4,16 @@ page runs it (matches, facet counts, one page), against the same query by word m
 word somewhere in the title, abstract or keywords: SQLite's search before FTS5) on the same database.
 
     .venv/bin/python -m tests.benchmarks.search [--experiments 100000] [--queries 200] [--peer-queries 50]
-        [--databases sqlite,postgresql]
+        [--databases sqlite,postgresql] [--reuse]
 
 Each database is measured in a process of its own (Django takes one default database): SQLite in
-a temporary directory, PostgreSQL in the database visa_bench_search, which it recreates and fills
-by generate_series (a million experiments in a few minutes). The peer, far slower, runs the first
---peer-queries of the queries. Writes its JSON to var/bench/ (tests.benchmarks.results).
+a temporary directory, PostgreSQL in the database visa_bench_search_<experiments>, which it
+recreates and fills by generate_series (a million experiments in about ten minutes on a loaded
+2-core machine: half of it the INSERT, most of the rest the search vectors' UPDATE). With --reuse it
+keeps that database between runs: it fills it only if it does not hold the experiments yet, and
+migrates it (so a run after a schema change measures the database as an upgrade leaves it). The
+peer, far slower, runs the first --peer-queries of the queries. Writes its JSON to var/bench/
+(tests.benchmarks.results).
 """
 import argparse
 import datetime
@@ -105,6 +109,7 @@ def generate_experiments(count, rng):
             "techniques": TECHNIQUES, "technique_count": len(TECHNIQUES)})
         cursor.execute(f"DROP INDEX {index}")
         refresh_search_vectors(Experiment.objects.all())
+        cursor.execute("SET maintenance_work_mem = '1GB'")  # the default 64 MB makes GIN build in many merges
         cursor.execute(f"CREATE INDEX {index} ON openaccess_experiment USING gin (search_vector)")
         cursor.execute("VACUUM ANALYZE openaccess_experiment")
 
@@ -118,12 +123,22 @@ def create_experiments(count, rng):
         Experiment.objects.bulk_create(batch)
 
 
-def seed(count, rng):
+def seed(count, rng, reuse=False):
+    """The benchmark's user, a member of 100 closed experiments among `count`; with `reuse`, the
+    ones an earlier run made, if the database holds them."""
     from django.contrib.auth import get_user_model
+    from django.core.management import call_command
     from django.db import connection
 
     from openaccess.models import Experiment, ExperimentMember
 
+    if reuse:
+        user = get_user_model().objects.filter(username="bench").first()
+        if user and Experiment.objects.count() == count:
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")  # after what migrations did
+            return user
+        call_command("flush", interactive=False, verbosity=0)
     if connection.vendor == "postgresql":
         generate_experiments(count, rng)
     else:
@@ -167,11 +182,11 @@ def measure(args):
     from openaccess.search import Criteria, facet_counts, search
 
     rng = random.Random(7)
+    queries = [(" ".join(rng.sample(WORDS, 2)), rng.choice(INSTRUMENTS)) for _ in range(args.queries)]
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    user = seed(args.experiments, rng)
+    user = seed(args.experiments, rng, reuse=args.reuse)
     seeding = time.perf_counter() - started
-    queries = [(" ".join(rng.sample(WORDS, 2)), rng.choice(INSTRUMENTS)) for _ in range(args.queries)]
 
     def visa(text, instrument):
         page, facets = search(user, Criteria(text=text, instrument=instrument))
@@ -196,11 +211,13 @@ def main():
     parser.add_argument("--peer-queries", type=int, default=50, help="the first of the queries, by word matching")
     parser.add_argument("--databases", default="sqlite,postgresql", help="which to measure, each in a process")
     parser.add_argument("--database", choices=["sqlite", "postgresql"], help="measure one, in this process")
+    parser.add_argument("--reuse", action="store_true",
+                        help="PostgreSQL: keep visa_bench_search_<experiments> and fill it only if it is not yet")
     args = parser.parse_args()
     if args.database:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "visa.settings")
         if args.database == "postgresql":
-            os.environ["DATABASE_URL"] = fresh_database("search")
+            os.environ["DATABASE_URL"] = fresh_database(f"search_{args.experiments}", reuse=args.reuse)
             os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-" + os.urandom(16).hex())
         print(json.dumps(measure(args)))
         return
@@ -210,10 +227,11 @@ def main():
             environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
             run = subprocess.run([sys.executable, "-m", "tests.benchmarks.search", "--database", database,
                                   "--experiments", str(args.experiments), "--queries", str(args.queries),
-                                  "--peer-queries", str(args.peer_queries)],
+                                  "--peer-queries", str(args.peer_queries), *["--reuse"] * args.reuse],
                                  env={**environment, "VISA_VAR_DIR": var}, capture_output=True, text=True, check=True)
         results[database] = json.loads(run.stdout.splitlines()[-1])
-    print(f"{args.experiments} experiments; {args.queries} two-word queries with one facet")
+    print(f"{args.experiments} experiments; {args.queries} two-word queries with one facet; seconds to seed: "
+          + ", ".join(f"{name} {database['seconds_to_seed']}" for name, database in results.items()))
     print(f"{'':32} {'p50 ms':>8} {'p95 ms':>8}")
     for database in results.values():
         for name, figures in database["results"].items():

@@ -2,14 +2,16 @@
 test_sqlite_search.py runs the same module on SQLite's FTS5): words, a DOI in any form, a
 proposal number, facets, and what anonymous visitors find."""
 import datetime
+from collections import Counter
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.utils import timezone
 
 from openaccess.fulltext import fts5_query
 from openaccess.models import Experiment
-from openaccess.search import Criteria, pick, search
+from openaccess.search import Criteria, chosen, matching, pick, ranked, search
 from tests.support.factories import make_experiment, make_user
 
 PAST = timezone.now() - datetime.timedelta(days=30)
@@ -56,6 +58,28 @@ def test_facets_filter_and_count(catalogue):
     assert titles(member, year=2019, text="protein") == ["Open protein dynamics"]
     assert "Closed protein crystallography at SPB" not in titles(member, access="open")
     assert titles(member, access="mine") == ["Closed protein crystallography at SPB"]
+
+
+@pytest.mark.parametrize("criteria", [
+    {}, {"text": "protein"}, {"facility": "XFEL"}, {"instrument": "FXE", "text": "protein"},
+    {"technique": "serial crystallography"}, {"year": 2019}, {"facility": "ILL", "year": 2019}, {"access": "mine"},
+])
+@pytest.mark.parametrize("few", [1000, 0])  # the page from the ids of the matches, or by matching again
+def test_facets_and_count_of_the_one_pass_are_those_counted_one_by_one(catalogue, criteria, few, monkeypatch):
+    monkeypatch.setattr("openaccess.search.FEW", few)
+    member, *_ = catalogue
+    page, facets = search(member, Criteria(**criteria))
+    found = matching(member, Criteria(**criteria))
+    assert page.paginator.count == found.filter(chosen(Criteria(**criteria)) or Q()).count() == len(page)
+    kept = ranked(found.filter(chosen(Criteria(**criteria)) or Q()), Criteria(**criteria))
+    assert [e.pk for e in page] == list(kept.values_list("pk", flat=True))
+    for facet in ("facility", "instrument"):
+        expected = Counter(value for value in found.values_list(facet, flat=True) if value)
+        assert facets[facet] == sorted(expected.items(), key=lambda item: (-item[1], item[0]))
+    assert facets["year"] == sorted(Counter(e.start_date.year for e in found).items(), reverse=True)
+    assert all(type(year) is int for year, _ in facets["year"])
+    techniques = Counter(name for e in found for name in e.techniques)
+    assert sorted(facets["technique"]) == sorted(techniques.items())
 
 
 def test_query_strings_never_break_the_page(catalogue):

@@ -128,7 +128,9 @@ def measure(urls, web, args):
     results = burst(urls, sessions, args.requests, body)
     cpu = cpu_seconds(web) - cpu
     # For comparison, the same request alone (every user is at their limit now: refused).
+    cpu_alone = cpu_seconds(web)
     alone = sorted(burst(urls, sessions[:1], 1, body)[0][3] for _ in range(20))
+    cpu_alone = cpu_seconds(web) - cpu_alone
 
     rows = []
     for user, limit in users:
@@ -153,6 +155,7 @@ def measure(urls, web, args):
         "database": django.db.connection.vendor,
         "web_processes": len(urls),
         "web_cpu_ms_per_request": round(cpu * 1000 / len(results), 1) if web else None,
+        "web_cpu_ms_per_request_alone": round(cpu_alone * 1000 / len(alone), 1) if web else None,
         "load_average": os.getloadavg()[0],
     }
     print(f"{'user':<16} {'limit':>5} {'requests':>8} {'accepted':>8} {'recorded':>8} {'violations':>10}")
@@ -164,7 +167,7 @@ def measure(urls, web, args):
           f"{summary['latency_p50_s'] * 1000:.0f} ms, p95 {summary['latency_p95_s'] * 1000:.0f} ms, "
           f"max {summary['latency_max_s'] * 1000:.0f} ms; alone p50 {summary['latency_alone_p50_s'] * 1000:.0f} ms "
           f"({summary['database']}, {len(urls)} web processes); web CPU per request "
-          f"{summary['web_cpu_ms_per_request']} ms, load average {summary['load_average']:.1f}")
+          f"{summary['web_cpu_ms_per_request']} ms ({summary['web_cpu_ms_per_request_alone']} ms alone), load average {summary['load_average']:.1f}")
     record("quota_burst", {"users": rows, "summary": summary})
     if not args.keep and args.url:
         clean_up(sessions, users)

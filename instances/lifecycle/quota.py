@@ -140,7 +140,7 @@ def _room(where):
                 known = (conn, time.monotonic(), error)
             _asked[where.pk] = known
     if isinstance(known[2], Exception):
-        raise known[2]
+        raise known[2].with_traceback(None)  # one error for many launches: no traceback grown by each
     return known[2]
 
 

@@ -11,7 +11,8 @@ It makes one user per limit in --limits (open-data quotas of 1, 2, 3 and 4 insta
 signs each in, and sends --requests `POST /api/instances/` at once, spread evenly over the users,
 each on its own connection. Prints accepted, refused (by reason), violations (instances recorded
 beyond a user's limit; must be 0) and the latency of the launch request in the burst and alone
-(twenty requests one after another once the burst is over), as a table, and writes its JSON to
+(twenty requests one after another once the burst is over) and the web processes' CPU per request in
+each, as a table, and writes its JSON to
 var/bench/ (tests.benchmarks.results). With --url it deletes what it launched afterwards (once
 built), unless --keep.
 """

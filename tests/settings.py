@@ -5,5 +5,8 @@ import os
 import secrets
 
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+# A cloud's room is asked at every launch, so that a test making its devcloud full or silent sees it
+# at once (tests/quotas/test_reserve.py tests the seconds it is kept for).
+os.environ.setdefault("VISA_CLOUD_ROOM_SECONDS", "0")
 
 from visa.settings import *  # noqa: E402,F403

@@ -20,6 +20,12 @@ class Handler(ASGIHandler):
 
 
 django_asgi_app = Handler()
+# Django imports the URLconf at the first request and fills its table for reverse() at the first
+# reverse(), each thread on its own until one has finished: in a burst on a new process every
+# request's thread did both at once (a tenth of the web CPU of tests/benchmarks/quota_burst.py).
+from django.urls import reverse  # noqa: E402
+
+reverse("home")
 # WhiteNoise serves static files as a synchronous file iterator, which Django's ASGI handler runs
 # in a thread and warns about on every file; nginx serves them in production.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")

@@ -236,6 +236,9 @@ VISA_BUILD_TIMEOUT = env.integer("VISA_BUILD_TIMEOUT", 600, minimum=1)  # second
 VISA_POLL_INTERVAL = env.seconds("VISA_POLL_INTERVAL", 0.2)  # seconds between looks at a changing server
 VISA_STEP_SECONDS = env.seconds("VISA_STEP_SECONDS", 10)  # one task looks this long, then requeues itself
 VISA_CLOUD_TIMEOUT = env.seconds("VISA_CLOUD_TIMEOUT", 30)  # seconds for one cloud API call
+# Seconds a cloud's answer to "how much room is left" serves launches (instances.lifecycle.quota):
+# a burst of launches asks once. Users' quotas are always checked exactly; 0 asks at every launch.
+VISA_CLOUD_ROOM_SECONDS = env.seconds("VISA_CLOUD_ROOM_SECONDS", 2, zero=True)
 VISA_CLOUD_RETRIES = env.integer("VISA_CLOUD_RETRIES", 6, minimum=1)  # tries of a failing cloud call, then gives up
 VISA_CLOUD_BACKOFF = env.seconds("VISA_CLOUD_BACKOFF", 1, zero=True)  # seconds before the first retry; doubles
 # A transient state whose task made no step for this long is driven again by the reconciler.

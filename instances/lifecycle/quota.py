@@ -8,7 +8,10 @@ launch commits is the record of its usage, and the state change that ends it (DE
 when a build fails) releases it.
 """
 import logging
+import threading
+import time
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
@@ -31,52 +34,67 @@ def usage(user, purpose) -> Usage:
 
 def clouds_for(user):
     """The clouds `user` may launch on, in the order they are offered (priority): enabled, open to
-    them (no groups chosen, or one of theirs), and offering an enabled environment and size."""
+    them, and offering an enabled environment and size."""
     offers = Q(Exists(Image.objects.filter(provider=OuterRef("pk"), enabled=True))) & Q(
         Exists(Flavour.objects.filter(provider=OuterRef("pk"), enabled=True)))
-    return Cloud.objects.filter(offers, Q(groups=None) | Q(groups__in=user.groups.all()), enabled=True).distinct()
+    return Cloud.objects.filter(offers, _open_to(user), enabled=True).distinct()
+
+
+def _open_to(user):
+    """Clouds open to `user`: no groups chosen, or one of theirs."""
+    return Q(groups=None) | Q(groups__in=user.groups.all())
 
 
 def _check_catalogue(user, flavour, image):
-    """An environment and a size of the same cloud, one the user may launch on."""
+    """An enabled environment and size of the same cloud, one of clouds_for(user) (which offers them,
+    so only that it is enabled and open to the user is asked: a query of a third of the cost)."""
+    for item, kind in ((image, "environment"), (flavour, "size")):
+        if not item.enabled:
+            raise LaunchRefused(f"The {kind} {item.name} is no longer offered: choose another.",
+                                resource=type(item)._meta.model_name)
     if flavour.provider_id != image.provider_id:
         raise LaunchRefused(f"The size {flavour.name} is not offered where {image.name} runs: choose another size.",
                             resource="flavour")
-    if not clouds_for(user).filter(pk=image.provider_id).exists():
+    if not Cloud.objects.filter(_open_to(user), pk=image.provider_id, enabled=True).exists():
         raise LaunchRefused(f"You may not launch on {image.provider.name}: choose another cloud.", resource="cloud")
 
 
-def admissible(user, flavour, image, purpose):
+def admissible(user, flavour, image, purpose) -> limits.Limits:
     """Refuse, from what is committed and before any lock or transaction, a launch that does not
     fit: in a burst most do, and each would otherwise wait in line for the user's lock holding a
     database connection only to be refused. A launch that may fit asks its cloud for room here,
-    so that no lock is held across that HTTP call. reserve() decides."""
+    so that no lock is held across that HTTP call. Returns the limits that apply, for reserve(),
+    which decides."""
+    applying = limits.limits_for(user, purpose)
+    limits.check(user, applying, usage(user, purpose), flavour, image)  # first: what refuses most launches
     _check_catalogue(user, flavour, image)
-    limits.check(user, limits.limits_for(user, purpose), usage(user, purpose), flavour, image)
     _check_cloud(image.provider, flavour)
+    return applying
 
 
-def reserve(user, flavour, image, purpose) -> limits.Limits:
-    """Check that `user` may launch one more instance of `flavour` and `image` for `purpose`;
-    return the limits that apply (for its lifetime). Call admissible() first, outside the
-    transaction.
+def reserve(user, flavour, image, applying: limits.Limits):
+    """Check that `user` may launch one more instance of `flavour` and `image` within the limits
+    that admissible() returned, against the usage committed now.
 
     Call it inside the transaction that creates the Instance: the lock taken here holds until
-    that instance is committed, so concurrent launches cannot pass a limit together.
+    that instance is committed, so concurrent launches cannot pass a limit together. The limits
+    are those read by admissible() moments before, as an operator's change of a quota is not
+    serialised with launches either (nor does it end instances already past a lowered limit);
+    under the lock only the usage is read, so the lock is held for two queries and the insert.
     """
     limits.lock(user)
-    applying = limits.limits_for(user, purpose)
-    limits.check(user, applying, usage(user, purpose), flavour, image)
-    return applying
+    limits.check(user, applying, usage(user, purpose=applying.purpose), flavour, image)
 
 
 def _check_cloud(where, flavour):
     """Refuse, before anything is recorded, a launch the cloud's own limits (Nova's) cannot hold.
     Launches recorded here but not yet on the cloud (no server yet) count as in use. Two users can
-    still pass this together for the last place; the cloud then refuses one build, which ends in
-    ERROR with the reason and releases its usage."""
+    still pass this together for the last place, and the cloud's figures may be up to
+    VISA_CLOUD_ROOM_SECONDS old (a server built meanwhile is then counted neither as used nor as
+    waiting); the cloud then refuses a build, which ends in ERROR with the reason and releases its
+    usage. Users' quotas are not checked here but in reserve(), exactly."""
     try:
-        room = cloud.limits(cloud.connect(where))
+        room = _room(where)
     except cloud.ERRORS as error:
         log.warning("cloud %s limits: %s", where.name, error)
         if cloud.transient(error) == cloud.UNREACHABLE:
@@ -97,6 +115,33 @@ def _check_cloud(where, flavour):
                 "Try again later, or choose a smaller size.",
                 resource=f"cloud_{resource}", used=used + pending, limit=maximum, requested=wanted,
             )
+
+
+_asked = {}  # cloud's pk: (connection, monotonic time, its limits or the error it answered)
+_asking = {}  # cloud's pk: the lock its askers take turns at
+_asking_lock = threading.Lock()
+
+
+def _room(where):
+    """The cloud's limits (driver.limits), asked at most once every VISA_CLOUD_ROOM_SECONDS per
+    cloud and process: in a burst of launches one HTTP call answers them all, where each asked it
+    before (holding a database connection meanwhile). Launches passed since count as waiting in
+    _check_cloud until their servers exist. A cloud that did not answer is not asked again within
+    that time either: a burst is refused at once, not after one time-out per launch."""
+    with _asking_lock:
+        lock = _asking.setdefault(where.pk, threading.Lock())
+    with lock:  # one asks, the others wait for its answer
+        conn = cloud.connect(where)  # a changed Cloud row gives a new connection: asked afresh
+        known = _asked.get(where.pk)
+        if known is None or known[0] is not conn or time.monotonic() - known[1] >= settings.VISA_CLOUD_ROOM_SECONDS:
+            try:
+                known = (conn, time.monotonic(), cloud.limits(conn))
+            except cloud.ERRORS as error:
+                known = (conn, time.monotonic(), error)
+            _asked[where.pk] = known
+    if isinstance(known[2], Exception):
+        raise known[2].with_traceback(None)  # one error for many launches: no traceback grown by each
+    return known[2]
 
 
 def the_cloud(where):

@@ -182,14 +182,13 @@ def _launch(user, experiments, image, flavour, name, key):
         if not can_read(user, experiment):
             raise PermissionDenied(f"You may not read the data of {experiment.proposal_id}.")
     check_identity(user)
-    purpose = purpose_of(user, experiments)
-    where = placement.choose(user, experiments, image, flavour)
-    quota.admissible(user, flavour, image, purpose)
+    limits = quota.admissible(user, flavour, image, purpose_of(user, experiments))
+    where = placement.choose(user, experiments, image, flavour)  # after the refusals: a burst is mostly refused
     with transaction.atomic():
-        limits = quota.reserve(user, flavour, image, purpose)
+        quota.reserve(user, flavour, image, limits)
         now = timezone.now()
         instance = Instance.objects.create(
-            owner=user, image=image, flavour=flavour, cloud_id=image.provider_id, purpose=purpose,
+            owner=user, image=image, flavour=flavour, cloud_id=image.provider_id, purpose=limits.purpose,
             name=name or (experiments[0].title[:100] if experiments else image.name),
             # the shorter of the quota's and the flavour's lifetimes
             state_changed_at=now, expires_at=now + min(limits.lifetime, lifetime_of(flavour)), last_activity_at=now,

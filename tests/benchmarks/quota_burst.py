@@ -11,7 +11,8 @@ It makes one user per limit in --limits (open-data quotas of 1, 2, 3 and 4 insta
 signs each in, and sends --requests `POST /api/instances/` at once, spread evenly over the users,
 each on its own connection. Prints accepted, refused (by reason), violations (instances recorded
 beyond a user's limit; must be 0) and the latency of the launch request in the burst and alone
-(twenty requests one after another once the burst is over), as a table, and writes its JSON to
+(twenty requests one after another once the burst is over) and the web processes' CPU per request in
+each, as a table, and writes its JSON to
 var/bench/ (tests.benchmarks.results). With --url it deletes what it launched afterwards (once
 built), unless --keep.
 """
@@ -128,7 +129,9 @@ def measure(urls, web, args):
     results = burst(urls, sessions, args.requests, body)
     cpu = cpu_seconds(web) - cpu
     # For comparison, the same request alone (every user is at their limit now: refused).
+    cpu_alone = cpu_seconds(web)
     alone = sorted(burst(urls, sessions[:1], 1, body)[0][3] for _ in range(20))
+    cpu_alone = cpu_seconds(web) - cpu_alone
 
     rows = []
     for user, limit in users:
@@ -153,6 +156,7 @@ def measure(urls, web, args):
         "database": django.db.connection.vendor,
         "web_processes": len(urls),
         "web_cpu_ms_per_request": round(cpu * 1000 / len(results), 1) if web else None,
+        "web_cpu_ms_per_request_alone": round(cpu_alone * 1000 / len(alone), 1) if web else None,
         "load_average": os.getloadavg()[0],
     }
     print(f"{'user':<16} {'limit':>5} {'requests':>8} {'accepted':>8} {'recorded':>8} {'violations':>10}")
@@ -164,7 +168,7 @@ def measure(urls, web, args):
           f"{summary['latency_p50_s'] * 1000:.0f} ms, p95 {summary['latency_p95_s'] * 1000:.0f} ms, "
           f"max {summary['latency_max_s'] * 1000:.0f} ms; alone p50 {summary['latency_alone_p50_s'] * 1000:.0f} ms "
           f"({summary['database']}, {len(urls)} web processes); web CPU per request "
-          f"{summary['web_cpu_ms_per_request']} ms, load average {summary['load_average']:.1f}")
+          f"{summary['web_cpu_ms_per_request']} ms ({summary['web_cpu_ms_per_request_alone']} ms alone), load average {summary['load_average']:.1f}")
     record("quota_burst", {"users": rows, "summary": summary})
     if not args.keep and args.url:
         clean_up(sessions, users)

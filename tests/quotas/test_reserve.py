@@ -5,13 +5,14 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from prometheus_client import REGISTRY
 
 from instances.lifecycle import services
 from instances.models import Flavour, Image, Instance
 from quotas import approval
 from quotas.limits import limits_for
 from quotas.models import ApprovalRequest, Purpose, Quota
-from quotas.refusals import ApprovalRequired, CloudFull, QuotaExceeded
+from quotas.refusals import ApprovalRequired, CloudFull, LaunchRefused, QuotaExceeded
 from tests.support.factories import demo_image_and_flavour, make_experiment, make_user
 
 pytestmark = pytest.mark.usefixtures("cloud")
@@ -157,3 +158,33 @@ def test_launches_not_yet_on_the_cloud_count_as_using_it(member, full_cloud):
     launch(member, "m1.small")
     with pytest.raises(CloudFull, match="The cloud is full: 38 of 40 vCPUs are in use"):
         launch(member, "m1.medium")
+
+
+def test_a_burst_asks_the_cloud_for_room_once_and_counts_every_launch_it_let_through(member, full_cloud, settings):
+    """The cloud's figures serve launches for VISA_CLOUD_ROOM_SECONDS; the launches recorded since
+    count as waiting, so the kept figures let no more through than fresh ones would."""
+    def asked():
+        return REGISTRY.get_sample_value("visa_cloud_calls_total", {"call": "limits", "cloud": cloud_name}) or 0
+
+    settings.VISA_CLOUD_ROOM_SECONDS = 60
+    conn = full_cloud.connect()
+    conn.compute.delete_server(next(conn.compute.servers()))  # 32 of 40 cores used
+    Quota.objects.create(user=member, max_instances=10, max_vcpus=100, max_ram_gb=100)
+    cloud_name = demo_image_and_flavour()[0].provider.name
+    before = asked()
+    launch(member, "m1.medium")
+    launch(member, "m1.small")
+    with pytest.raises(CloudFull, match="The cloud is full: 38 of 40 vCPUs are in use"):
+        launch(member, "m1.medium")
+    assert asked() == before + 1
+    settings.VISA_CLOUD_ROOM_SECONDS = 0  # the figures are too old now: asked again
+    launch(member, "m1.small")
+    assert asked() == before + 2
+
+
+def test_an_environment_no_longer_offered_is_refused(member):
+    image, _ = demo_image_and_flavour()
+    Image.objects.filter(pk=image.pk).update(enabled=False)
+    with pytest.raises(LaunchRefused, match=r"^The environment Ubuntu 24.04 Desktop is no longer offered: choose another\.$"):
+        launch(member, image=Image.objects.get(pk=image.pk))
+    assert not Instance.objects.filter(owner=member).exists()

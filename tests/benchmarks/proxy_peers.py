@@ -43,10 +43,12 @@ def raw_relay(port, host, target_port):
 class Paths:
     """devcloud with one server, and every relay in its own process."""
 
-    def __init__(self, directory, uvicorn_args, setup="", visas=1):
+    def __init__(self, directory, uvicorn_args, setup="", visas=1, services=None):
         """`setup`: more Python for `manage.py shell` after the benchmark's user and instance, with
-        {address} and {password} of the VM. `visas`: how many ASGI processes (on one database)."""
-        self.directory, self.processes = Path(directory), []
+        {address} and {password} of the VM. `visas`: how many ASGI processes (on one database).
+        `services`: DATABASE_URL and REDIS_URL for them (else the embedded defaults: SQLite and an
+        in-memory channel layer each)."""
+        self.directory, self.processes, self.services = Path(directory), [], services or {}
         self.cloud = start_devcloud(self.directory)
         try:
             self.start_all(uvicorn_args, setup, visas)
@@ -84,7 +86,7 @@ class Paths:
     def start_visas(self, uvicorn_args, setup, count):
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
         (self.directory / "visa").mkdir()
-        env.update(VISA_VAR_DIR=str(self.directory / "visa"), DJANGO_SETTINGS_MODULE="visa.settings")
+        env.update(VISA_VAR_DIR=str(self.directory / "visa"), DJANGO_SETTINGS_MODULE="visa.settings", **self.services)
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
         script = SETUP.format(address=self.vm[0]) + setup.format(address=self.vm[0], password=PASSWORD)

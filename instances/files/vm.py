@@ -141,9 +141,7 @@ async def open_download(instance, path, token):
         raise
     if status != 200:
         writer.close()
-        if status == 401:
-            _tokens.pop(instance.uuid, None)
-        raise _refusal(status, refusal)
+        _checked(instance, status, refusal)  # raises: the VM's refusal as visa's
     return reader, writer, length
 
 
@@ -170,7 +168,10 @@ async def _answer(reader, whole):
             status, headers = int(status_line.split()[1]), http.client.parse_headers(io.BytesIO(fields))
             length = headers.get("Content-Length")
             length = int(length) if length is not None else None
-            body = await reader.read(1 << 16) if whole or status != 200 else None
+            if whole or status != 200:
+                body = await (reader.read(1 << 16) if length is None else reader.readexactly(min(length, 1 << 16)))
+            else:
+                body = None
     except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
             http.client.HTTPException):
         raise Refused(502, UNREACHABLE) from None

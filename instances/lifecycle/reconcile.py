@@ -38,14 +38,16 @@ BY_SERVER_STATUS = {"ACTIVE": State.ACTIVE, "SHUTOFF": State.STOPPED}  # the res
 
 
 def reconcile():
+    # Before the lock and the clouds: a run held up by a cloud that does not answer must not keep
+    # the sessions of a dead process counted as connected.
+    lost = sessions.end_lost_sessions()
+    if lost:
+        metrics.DRIFT.labels("lost_sessions").inc(lost)
+        log.info("reconcile: ended %d desktop sessions of a process that died", lost)
     with _exclusive() as mine:
         if not mine:
             log.info("reconcile: another run is under way")
             return
-        lost = sessions.end_lost_sessions()  # before the cloud, which may not answer
-        if lost:
-            metrics.DRIFT.labels("lost_sessions").inc(lost)
-            log.info("reconcile: ended %d desktop sessions of a process that died", lost)
         for where in Cloud.objects.all():  # disabled ones too: their desktops go on
             try:
                 _reconcile_cloud(where)

@@ -76,11 +76,12 @@ def end_lost_sessions():
     """End the sessions whose proxy connection stopped beating (its ASGI process died), so that
     they no longer count as connected; they end when they were last seen."""
     silent = timezone.now() - timedelta(seconds=3 * settings.VISA_SESSION_HEARTBEAT)
-    lost = DesktopSession.objects.filter(ended_at=None, seen_at__lt=silent).select_related("instance")
-    for session in lost:
-        DesktopSession.objects.filter(pk=session.pk).update(ended_at=session.seen_at)
-        live.announce(session.instance)
-    return len(lost)
+    ended = 0
+    for session in DesktopSession.objects.filter(ended_at=None, seen_at__lt=silent).select_related("instance"):
+        if DesktopSession.objects.filter(pk=session.pk, ended_at=None).update(ended_at=session.seen_at):
+            ended += 1  # not by a run beside this one (reconcile calls this outside its lock)
+            live.announce(session.instance)
+    return ended
 
 
 def set_room_lock(instance, locked):

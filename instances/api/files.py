@@ -135,7 +135,7 @@ class FileUpload(APIView):
             connection.close()  # while the piece comes, as slowly as the browser sends it, the pool has it back
             received = vm.upload(allowed.instance, "/".join(parts), offset, size, body, length)
         except Refused as refusal:
-            async_to_sync(body.discard)()
+            async_to_sync(body.discard)(MAX_PIECE, vm.TIMEOUT.read)
             return refused(refusal)
         if received == size:
             log.info("instance %s: %s uploaded %s (%d bytes)", uuid, request.user, "/".join(parts), size)

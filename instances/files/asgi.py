@@ -49,10 +49,17 @@ class Body:
             if message.get("body"):
                 yield message["body"]
 
-    async def discard(self):
+    async def discard(self, most, seconds):
         """Read what is left and drop it: a browser still sending hears an answer given before the
-        body was read only then (a connection closed with bytes unread is reset, answer and all)."""
-        async for _ in self.chunks():
+        body was read only then (a connection closed with bytes unread is reset, answer and all).
+        At most `most` bytes and `seconds` of waiting: a hostile or stalled sender is left unread."""
+        try:
+            async with asyncio.timeout(seconds):
+                async for chunk in self.chunks():
+                    most -= len(chunk)
+                    if most < 0:
+                        return
+        except (TimeoutError, RequestAborted):
             pass
 
     async def receive_after(self):

@@ -173,4 +173,5 @@ def render(instance) -> str:
         # the boot's mounts first, then the agent, which finds them mounted
         "runcmd": [*data.get("runcmd", []), *runs["runcmd"], *notebooks["runcmd"]],
     }
-    return "#cloud-config\n" + yaml.safe_dump(config, sort_keys=False)
+    # libyaml's dumper: the pure-Python one took 13 ms of a launch's CPU for the same text
+    return "#cloud-config\n" + yaml.dump(config, Dumper=yaml.CSafeDumper, sort_keys=False)

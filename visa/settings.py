@@ -140,6 +140,9 @@ CELERY_BEAT_SCHEDULE = {  # periods in seconds
     "reconcile": {"task": "instances.tasks.reconcile", "schedule": env.seconds("VISA_RECONCILE_PERIOD", 60)},
     "expire": {"task": "instances.tasks.expire", "schedule": env.seconds("VISA_EXPIRY_PERIOD", 300)},
     "thumbnails": {"task": "instances.tasks.refresh_thumbnails", "schedule": VISA_THUMBNAIL_PERIOD},
+    # clouds that instances wait on and no watcher watches (instances.lifecycle.watch); a tick not
+    # taken within its second is dropped, as the next one does the same
+    "watch": {"task": "instances.tasks.watch", "schedule": 1.0, "options": {"expires": 1.0}},
 }
 
 # The API: scripts sign in with a personal token (Authorization: Bearer), the browser by session
@@ -234,7 +237,8 @@ VISA_DATA_PATH_TEMPLATE = env.template("VISA_DATA_PATH_TEMPLATE", "/pnfs/{facili
 # Instances
 VISA_BUILD_TIMEOUT = env.integer("VISA_BUILD_TIMEOUT", 600, minimum=1)  # seconds in a transient state at most
 VISA_POLL_INTERVAL = env.seconds("VISA_POLL_INTERVAL", 0.2)  # seconds between looks at a changing server
-VISA_STEP_SECONDS = env.seconds("VISA_STEP_SECONDS", 10)  # one task looks this long, then requeues itself
+# a cloud's watcher runs this long before the next takes over; a waiting instance gets a step this often
+VISA_STEP_SECONDS = env.seconds("VISA_STEP_SECONDS", 10)
 VISA_CLOUD_TIMEOUT = env.seconds("VISA_CLOUD_TIMEOUT", 30)  # seconds for one cloud API call
 # Seconds a cloud's answer to "how much room is left" serves launches (instances.lifecycle.quota):
 # a burst of launches asks once. Users' quotas are always checked exactly; 0 asks at every launch.

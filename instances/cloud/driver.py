@@ -91,6 +91,21 @@ def visa_servers(conn):
     }
 
 
+@counted
+def server_statuses(conn):
+    """{server id: status} of every server of the project, read straight from Nova's JSON: the
+    watcher lists a cloud every VISA_POLL_INTERVAL, and openstacksdk's resources cost tens of
+    milliseconds of CPU per listing where the statuses alone cost a few."""
+    statuses, url = {}, "/servers/detail"
+    while url:
+        answer = conn.compute.get(url)
+        sdk_errors.raise_from_response(answer)
+        page = answer.json()
+        statuses.update((server["id"], server["status"]) for server in page["servers"])
+        url = next((link["href"] for link in page.get("servers_links", []) if link.get("rel") == "next"), None)
+    return statuses
+
+
 class UnknownPlacement(Exception):
     """A network or security group the instance's placement names does not exist in the cloud."""
 

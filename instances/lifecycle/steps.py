@@ -3,7 +3,8 @@
 `advance` looks at the server and takes the next step: create it (or find the one an earlier
 run made), start, stop, reboot or delete it, wait for its desktop, and confirm the new state.
 It holds no state of its own, so a step may run twice, or after a crash, or from the reconciler.
-The Celery task `tasks.advance` runs a step, schedules the next one, and retries cloud errors.
+The Celery task `tasks.advance` runs a step and retries cloud errors; a step that waits on the
+cloud says for what, and the cloud's watcher (`watch`) queues the next one.
 """
 import logging
 import random
@@ -28,11 +29,13 @@ from .services import transition
 
 log = logging.getLogger(__name__)
 PROVISIONER = "provisioner"
+LOOK_AGAIN = ""  # what a step waits for when only the next look at the server can tell
 
 
 def advance(instance, act=False):
-    """Take the next step; return the seconds until the next one is due, or None when done.
-    `act` asks for the state's cloud action where the server's status cannot tell (reboot)."""
+    """Take the next step; return None when done, else the server status it waits to see change
+    (LOOK_AGAIN: the next look decides, as for a desktop starting). `act` asks for the state's
+    cloud action where the server's status cannot tell (reboot)."""
     if instance.state not in TRANSIENT:
         return None
     Instance.objects.filter(pk=instance.pk).update(updated_at=timezone.now())  # alive, for the reconciler
@@ -74,12 +77,12 @@ def _build(conn, instance):
             _fail(instance, str(error))
             return None
         if server is None:  # deleted meanwhile: look again
-            return 0
+            return LOOK_AGAIN
     if server.status == "ERROR":
         _fail(instance, reasons.vm_failed(cloud.fault_of(server)))
         return None
     if server.status != "ACTIVE":
-        return settings.VISA_POLL_INTERVAL
+        return _changed_from(server)
     transition(instance, State.STARTING, PROVISIONER, "waiting for the desktop",
                only_from=[State.BUILDING], address=cloud.address_of(server, instance.networks))
     return _start(conn, instance, server) if instance.state == State.STARTING else None
@@ -105,10 +108,11 @@ def _find_or_create(conn, instance):
 def _start(conn, instance, server, act=False):
     if server.status == "SHUTOFF":
         _ignoring_conflict(cloud.start_server, conn, server.id)
-        return settings.VISA_POLL_INTERVAL
-    if server.status != "ACTIVE" or not _desktop_answers(cloud.address_of(server, instance.networks),
-                                                         instance.image.vnc_port):
-        return settings.VISA_POLL_INTERVAL
+        return _changed_from(server)
+    if server.status != "ACTIVE":
+        return _changed_from(server)
+    if not _desktop_answers(cloud.address_of(server, instance.networks), instance.image.vnc_port):
+        return LOOK_AGAIN
     first = instance.activated_at is None
     transition(instance, State.ACTIVE, PROVISIONER, "desktop ready", only_from=[State.STARTING],
                activated_at=instance.activated_at or timezone.now())
@@ -125,16 +129,17 @@ def _stop(conn, instance, server, act=False):
     elif server.status == "SHUTOFF":
         transition(instance, State.STOPPED, PROVISIONER, "stopped", only_from=[State.STOPPING])
         return None
-    return settings.VISA_POLL_INTERVAL
+    return _changed_from(server)
 
 
 def _reboot(conn, instance, server, act=False):
-    if act:
+    if act:  # the server may leave ACTIVE and be back between two looks
         _ignoring_conflict(cloud.reboot_server, conn, server.id)
-        return settings.VISA_POLL_INTERVAL
-    if server.status != "ACTIVE" or not _desktop_answers(cloud.address_of(server, instance.networks),
-                                                         instance.image.vnc_port):
-        return settings.VISA_POLL_INTERVAL
+        return LOOK_AGAIN
+    if server.status != "ACTIVE":
+        return _changed_from(server)
+    if not _desktop_answers(cloud.address_of(server, instance.networks), instance.image.vnc_port):
+        return LOOK_AGAIN
     transition(instance, State.ACTIVE, PROVISIONER, "rebooted", only_from=[State.REBOOTING])
     return None
 
@@ -143,11 +148,16 @@ def _delete(conn, instance):
     server = cloud.get_server(conn, instance.server_id) if instance.server_id else cloud.find_server(conn, instance)
     if server is not None:
         cloud.delete_server(conn, server.id)
-        return settings.VISA_POLL_INTERVAL  # confirm that it is gone
+        return _changed_from(server)  # confirm that it is gone
     with transaction.atomic():  # a picture of the screen goes with the desktop
         transition(instance, State.DELETED, PROVISIONER, "server deleted", only_from=[State.DELETING])
         Thumbnail.objects.filter(instance=instance).delete()
     return None
+
+
+def _changed_from(server):
+    """What a step waits for: the server's status to change. Nova's answer to a create has none."""
+    return server.status or LOOK_AGAIN
 
 
 def _ignoring_conflict(action, conn, server_id):

@@ -49,6 +49,8 @@ class Cloud(models.Model):
     application_credential_secret_variable = models.CharField(
         max_length=100, blank=True, validators=[SECRET_VARIABLE],
         help_text="The environment variable that holds the application credential's secret")
+    # Until when a worker watches its servers for the instances waiting on it (lifecycle.watch).
+    watched_until = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         ordering = ["priority", "name"]

@@ -3,9 +3,9 @@ one launch at a time and --concurrency launches at once, on a healthy cloud and 
 a share of cloud calls answered with HTTP 500.
 
     .venv/bin/python -m tests.benchmarks.launch [--concurrency 20] [--runs 40] [--error-rate 0.1]
-        [--web-processes 2] [--poll 0.5] [--url http://127.0.0.1:8000 --devcloud http://127.0.0.1:8774]
+        [--web-processes 2] [--poll 0.5] [--build-seconds 1] [--burst-only] [--url http://127.0.0.1:8000 --devcloud http://127.0.0.1:8774]
 starts visa as production runs it (tests/benchmarks/local_visa.py: PostgreSQL database
-visa_bench_launch made anew, REDIS_URL required, devcloud with a 1 s build, a Celery worker with
+visa_bench_launch made anew, REDIS_URL required, devcloud with a 1 s build (--build-seconds), a Celery worker with
 --concurrency 4); with --url it uses a visa already running there (`make run`) and its devcloud,
 with the same database settings as that service, because it makes its users there.
 Each user has a quota of one instance; --concurrency users press Launch on the demo DOI page at the
@@ -128,7 +128,8 @@ def measure(urls, devcloud_url, args):
     boot = devcloud(devcloud_url, "/devcloud/config")["build_seconds"]
     results = {}
     try:
-        for concurrency, rate in ((1, 0.0), (args.concurrency, 0.0), (1, args.error_rate)):
+        plan = ((1, 0.0), (args.concurrency, 0.0), (1, args.error_rate))
+        for concurrency, rate in plan[1:2] if args.burst_only else plan:
             devcloud(devcloud_url, "/devcloud/faults", {"error_rate": rate})
             results[f"{concurrency} at once, {rate:.0%} cloud errors"] = series(users[:concurrency], args.runs, boot, args.poll)
     finally:
@@ -140,8 +141,8 @@ def measure(urls, devcloud_url, args):
         cpu = " ".join(f"{seconds:.3f}" for seconds in r["cpu_s_per_launch"].values())
         print(f"{name:<30} {r['launches']:>8} {r['active']:>7} {r['error']:>6} {r['overhead_p50_s']:>8.3f} "
               f"{r['overhead_p95_s']:>8.3f} {r['overhead_max_s']:>8.3f}  {cpu}")
-    record("launch", {"boot_seconds": boot, "web_processes": len(urls), "poll_seconds": args.poll, "load_average": os.getloadavg()[0],
-                      "series": results})
+    record("launch", {"boot_seconds": boot, "web_processes": len(urls), "poll_seconds": args.poll,
+                      "load_average": os.getloadavg()[0], "series": results})
 
 
 def main():
@@ -153,6 +154,8 @@ def main():
     parser.add_argument("--runs", type=int, default=40, help="launches per series")
     parser.add_argument("--error-rate", type=float, default=0.1)
     parser.add_argument("--poll", type=float, default=0.5, help="seconds between a user's looks at its status")
+    parser.add_argument("--build-seconds", type=float, default=1.0, help="how long the devcloud it starts boots a server")
+    parser.add_argument("--burst-only", action="store_true", help="only the series of --concurrency at once")
     parser.add_argument("--logs", help="keep the logs of the visa it starts in this folder")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "visa.settings")
@@ -161,7 +164,8 @@ def main():
             django.setup()
             urls, devcloud_url, stop = [args.url], args.devcloud, lambda: None
         else:
-            urls, _, cloud, stop = start_visa("launch", Path(args.logs or directory), args.web_processes)
+            urls, _, cloud, stop = start_visa("launch", Path(args.logs or directory), args.web_processes,
+                                                 args.build_seconds)
             devcloud_url = cloud.url
         try:
             measure(urls, devcloud_url, args)

@@ -1,7 +1,10 @@
+from functools import cache
+
 from . import services
 
 
 def notices(request):
-    """What base.html shows before its socket opens: the notices and the unread count."""
-    return {"notices": lambda: services.showing(request.user, request.session),
-            "unread": lambda: services.unread(request.user)}
+    """What base.html shows before its socket opens: the notices and the unread count, each asked
+    of the database once however often the page uses it (a template calls a callable at each use)."""
+    return {"notices": cache(lambda: services.showing(request.user, request.session)),
+            "unread": cache(lambda: services.unread(request.user))}

@@ -104,6 +104,9 @@ def test_an_environment_with_jupyterlab_only_shows_no_desktop_but_the_way_to_it(
         page = signed_in(owner, f"/instances/{uuid}/")
         expect(page.get_by_role("heading", name="JupyterLab is ready")).to_be_visible()
         expect(page.get_by_text("This environment has no remote desktop")).to_be_visible()
+        for desktop_only in ("Clipboard", "Full screen"):  # nothing to act on without a desktop
+            expect(page.get_by_role("button", name=desktop_only)).to_have_count(0)
+        expect(page.locator("#keys")).to_be_hidden()
         with page.context.expect_page() as opened:
             page.get_by_role("button", name="Open JupyterLab").click()
         assert re.fullmatch(rf"http://{uuid}\.localhost:\d+/.*", opened.value.url)

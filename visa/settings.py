@@ -92,11 +92,9 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     _pool = {"min_size": 1, "max_size": env.integer("VISA_DB_POOL_SIZE", 20, minimum=1)}
     DATABASES["default"]["OPTIONS"] = {
         "pool": {**_pool, "timeout": env.seconds("VISA_DB_POOL_TIMEOUT", 10)},
-        # For searches (openaccess.search), which read a heap page per match: no JIT, whose
-        # compiling (about 60 ms) outweighs what it saves on searches of thousands of matches;
-        # and prefetching of those pages, so that the reads of the ones not in memory overlap
-        # (PostgreSQL's default, 1, reads them one after the other).
-        "options": "-c jit=off -c effective_io_concurrency=32",
+        # No JIT: compiling a search of thousands of matches (openaccess.search) took about 60 ms,
+        # more than it saved; visa's queries are short.
+        "options": "-c jit=off",
     }
 elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite has no row locks: beginning every transaction IMMEDIATE takes the database's write lock

@@ -3,6 +3,7 @@ the lookup by DOI that data portals link with. openaccess.policy decides; a non-
 with the public description and when the data opens, never its data path. Anonymous clients may
 use all three on open data (without data paths), at most VISA_ANONYMOUS_API_RATE per address."""
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -133,12 +134,14 @@ class ExperimentSearch(OpenToAnyone):
     )
     def get(self, request):
         page, facets = search.search(request.user, search.Criteria.from_query(request.query_params))
+        experiments = list(page)
+        prefetch_related_objects(experiments, "datasets")  # every DOI of each, where the page has the first
         return Response({
             "count": page.paginator.count,
             "page": page.number,
             "pages": page.paginator.num_pages,
             "facets": {name: [{"value": value, "count": n} for value, n in counts] for name, counts in facets.items()},
-            "results": ExperimentSerializer(page.object_list, many=True, context={"user": request.user}).data,
+            "results": ExperimentSerializer(experiments, many=True, context={"user": request.user}).data,
         })
 
 

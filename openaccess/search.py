@@ -7,7 +7,7 @@ import json
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, IntegerField, OuterRef, Q, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, ExtractYear
 
 from . import dois, fulltext, policy
@@ -109,7 +109,10 @@ def chosen(criteria: Criteria):
 
 
 def search(user, criteria: Criteria):
-    """(page of experiments, facet counts) for what `user` may read that matches `criteria`."""
+    """(page of experiments, facet counts) for what `user` may read that matches `criteria`. Each
+    experiment of the page has the first of its DOIs as `doi` (None if it has none), which the
+    search page links to: a column of the page's query (prefetching the datasets took a query
+    more and about 1 ms of Python per page of 20)."""
     experiments = matching(user, criteria)
     condition = chosen(criteria)
     facets, count, kept = facet_counts(experiments, condition)
@@ -117,7 +120,9 @@ def search(user, criteria: Criteria):
         experiments = Experiment.objects.filter(pk__in=kept)
     elif condition:
         experiments = experiments.filter(condition)
-    paginator = Paginator(ranked(experiments, criteria).prefetch_related("datasets"), PAGE_SIZE)
+    doi = Subquery(Dataset.objects.filter(experiment=OuterRef("pk")).order_by("pk").values("doi")[:1])
+    # none kept (often: a facet that keeps none of the matches): no page to rank and query
+    paginator = Paginator(ranked(experiments, criteria).annotate(doi=doi) if count else [], PAGE_SIZE)
     paginator.count = count  # counted with the facets, in their pass over the matches
     return paginator.get_page(criteria.page), facets
 

@@ -90,7 +90,12 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # A pool bounds them per process; requests beyond it wait for a free connection, then PoolTimeout
     # (while the database is away, a page or a desktop connection is refused within seconds).
     _pool = {"min_size": 1, "max_size": env.integer("VISA_DB_POOL_SIZE", 20, minimum=1)}
-    DATABASES["default"]["OPTIONS"] = {"pool": {**_pool, "timeout": env.seconds("VISA_DB_POOL_TIMEOUT", 10)}}
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {**_pool, "timeout": env.seconds("VISA_DB_POOL_TIMEOUT", 10)},
+        # No JIT: compiling a search of thousands of matches (openaccess.search) took about 60 ms,
+        # more than it saved; visa's queries are short.
+        "options": "-c jit=off",
+    }
 elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite has no row locks: beginning every transaction IMMEDIATE takes the database's write lock
     # before the first read, so a transaction that reads and then writes (quotas.reserve, a state

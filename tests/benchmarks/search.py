@@ -4,7 +4,7 @@ page runs it (matches, facet counts, one page), against the same query by word m
 word somewhere in the title, abstract or keywords: SQLite's search before FTS5) on the same database.
 
     .venv/bin/python -m tests.benchmarks.search [--experiments 100000] [--queries 200] [--peer-queries 50]
-        [--databases sqlite,postgresql] [--reuse]
+        [--databases sqlite,postgresql] [--reuse] [--against CHECKOUT]
 
 Each database is measured in a process of its own (Django takes one default database): SQLite in
 a temporary directory, PostgreSQL in the database visa_bench_search_<experiments>, which it
@@ -12,11 +12,15 @@ recreates and fills by generate_series (a million experiments in about ten minut
 2-core machine: half of it the INSERT, most of the rest the search vectors' UPDATE). With --reuse it
 keeps that database between runs: it fills it only if it does not hold the experiments yet, and
 migrates it (so a run after a schema change measures the database as an upgrade leaves it). The
-peer, far slower, runs the first --peer-queries of the queries. Writes its JSON to var/bench/
-(tests.benchmarks.results).
+peer, far slower, runs the first --peer-queries of the queries. With --against, the search.py of
+another checkout (e.g. main's, by `git worktree add`) and this one's take turns on every query after
+that, which goes first swapped from one query to the next: on a loaded machine runs minutes apart
+differ more than the two codes do (only openaccess/search.py is the other checkout's; the settings
+and the rest of visa are this one's). Writes its JSON to var/bench/ (tests.benchmarks.results).
 """
 import argparse
 import datetime
+import importlib.util
 import itertools
 import json
 import os
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from tests.benchmarks.databases import fresh_database
 from tests.benchmarks.results import record
@@ -152,12 +157,29 @@ def seed(count, rng, reuse=False):
 
 
 def timed(function, runs):
-    times = []
-    for args in runs:
-        started = time.perf_counter()
-        function(*args)
-        times.append((time.perf_counter() - started) * 1000)
-    return {"p50_ms": statistics.median(times), "p95_ms": statistics.quantiles(times, n=20)[18]}
+    return taking_turns({"": function}, runs)[""]
+
+
+def taking_turns(functions, runs):
+    """{name: figures} of functions that take turns on each run, which goes first swapped from one
+    run to the next (the second finds in memory what the first read)."""
+    times = {name: [] for name in functions}
+    for n, args in enumerate(runs):
+        for name in (list(functions) if n % 2 == 0 else list(functions)[::-1]):
+            started = time.perf_counter()
+            functions[name](*args)
+            times[name].append((time.perf_counter() - started) * 1000)
+    return {name: {"p50_ms": statistics.median(t), "p95_ms": statistics.quantiles(t, n=20)[18]}
+            for name, t in times.items()}
+
+
+def search_module(checkout):
+    """openaccess.search as the checkout at `checkout` has it, on this one's other modules."""
+    spec = importlib.util.spec_from_file_location("openaccess.search_against",
+                                                  Path(checkout) / "openaccess" / "search.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def word_match(experiments, text):
@@ -178,8 +200,7 @@ def measure(args):
     from django.core.management import call_command
     from django.db import connection
 
-    from openaccess import policy
-    from openaccess.search import Criteria, facet_counts, search
+    from openaccess import policy, search
 
     rng = random.Random(7)
     queries = [(" ".join(rng.sample(WORDS, 2)), rng.choice(INSTRUMENTS)) for _ in range(args.queries)]
@@ -188,20 +209,28 @@ def measure(args):
     user = seed(args.experiments, rng, reuse=args.reuse)
     seeding = time.perf_counter() - started
 
-    def visa(text, instrument):
-        page, facets = search(user, Criteria(text=text, instrument=instrument))
-        list(page)
+    def searching(module):
+        def visa(text, instrument):
+            page, facets = module.search(user, module.Criteria(text=text, instrument=instrument))
+            list(page)
+        return visa
+
+    visa = searching(search)
 
     def peer(text, instrument):
         experiments = word_match(policy.readable(user), text)
-        facet_counts(experiments)  # timed with the search, as the page computes them
+        search.facet_counts(experiments)  # timed with the search, as the page computes them
         page = experiments.filter(instrument=instrument).order_by("-start_date", "pk")
         page.count(), list(page[:20])
 
     engine = "FTS5" if connection.vendor == "sqlite" else "GIN"
-    return {"seconds_to_seed": round(seeding, 1), "results": {
-        f"{connection.vendor} full text ({engine})": timed(visa, queries),
-        f"{connection.vendor} word match (peer)": timed(peer, queries[:args.peer_queries])}}
+    results = {f"{connection.vendor} full text ({engine})": timed(visa, queries),
+               f"{connection.vendor} word match (peer)": timed(peer, queries[:args.peer_queries])}
+    if args.against:
+        turns = taking_turns({"this": visa, "against": searching(search_module(args.against))}, queries)
+        results[f"{connection.vendor} in turns: this"] = turns["this"]
+        results[f"{connection.vendor} in turns: {Path(args.against).name}"] = turns["against"]
+    return {"seconds_to_seed": round(seeding, 1), "results": results}
 
 
 def main():
@@ -211,6 +240,7 @@ def main():
     parser.add_argument("--peer-queries", type=int, default=50, help="the first of the queries, by word matching")
     parser.add_argument("--databases", default="sqlite,postgresql", help="which to measure, each in a process")
     parser.add_argument("--database", choices=["sqlite", "postgresql"], help="measure one, in this process")
+    parser.add_argument("--against", help="a checkout whose openaccess/search.py takes turns with this one's")
     parser.add_argument("--reuse", action="store_true",
                         help="PostgreSQL: keep visa_bench_search_<experiments> and fill it only if it is not yet")
     args = parser.parse_args()
@@ -227,7 +257,8 @@ def main():
             environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
             run = subprocess.run([sys.executable, "-m", "tests.benchmarks.search", "--database", database,
                                   "--experiments", str(args.experiments), "--queries", str(args.queries),
-                                  "--peer-queries", str(args.peer_queries), *["--reuse"] * args.reuse],
+                                  "--peer-queries", str(args.peer_queries), *["--reuse"] * args.reuse,
+                                  *(["--against", args.against] if args.against else [])],
                                  env={**environment, "VISA_VAR_DIR": var}, capture_output=True, text=True, check=True)
         results[database] = json.loads(run.stdout.splitlines()[-1])
     print(f"{args.experiments} experiments; {args.queries} two-word queries with one facet; seconds to seed: "
@@ -236,7 +267,8 @@ def main():
     for database in results.values():
         for name, figures in database["results"].items():
             print(f"{name:32} {figures['p50_ms']:>8.1f} {figures['p95_ms']:>8.1f}")
-    record("search", {"experiments": args.experiments, "queries": args.queries, "results": results})
+    record("search", {"experiments": args.experiments, "queries": args.queries, "against": args.against,
+                      "results": results})
 
 
 if __name__ == "__main__":

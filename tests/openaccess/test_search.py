@@ -156,3 +156,15 @@ def test_anonymous_visitors_find_open_data_only(catalogue):
 ])
 def test_user_text_becomes_an_fts5_query_of_quoted_words(text, query):
     assert fts5_query(text) == query
+
+
+def test_results_link_their_first_doi_and_the_api_lists_every_doi(db, client):
+    make_experiment(title="Zirconia in two DOIs", release_date=PAST, dois=["10.5555/zr-1", "10.5555/zr-2"])
+    make_experiment(title="Zirconia without a DOI", release_date=PAST)
+    page, _ = search(AnonymousUser(), Criteria(text="zirconia", sort="title"))
+    assert [(e.title, e.doi) for e in page] == [("Zirconia in two DOIs", "10.5555/zr-1"), ("Zirconia without a DOI", None)]
+    html = client.get("/search", {"q": "zirconia"}).content.decode()
+    assert '<a href="/doi/10.5555/zr-1">Zirconia in two DOIs</a>' in html
+    assert "<h2>Zirconia without a DOI</h2>" in html
+    found = client.get("/api/experiments/", {"q": "zirconia", "sort": "title"}).json()["results"]
+    assert [sorted(e["dois"]) for e in found] == [["10.5555/zr-1", "10.5555/zr-2"], []]

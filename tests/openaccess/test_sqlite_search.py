@@ -40,6 +40,7 @@ answers = {
     "ranked": titles("crystal"),
     "keywords": titles("magnetism"),
     "doi": titles("https://doi.org/10.5555/sqlite-1"),
+    "linked": [e.doi for e in search(anonymous, Criteria(text="crystal"))[0]],
     "proposal": titles("p-3"),
     "hostile": {text: titles(text) for text in ['"', "*", "NEAR(", 'crystal" OR "', "a AND", "-- ^ '", "\\x00"]},
     "techniques": search(anonymous, Criteria())[1]["technique"],
@@ -87,6 +88,7 @@ def test_fts5_stems_ranks_and_searches_keywords(answers):
 
 def test_a_doi_or_a_proposal_number_finds_its_experiment(answers):
     assert answers["doi"] == ["Protein crystal dynamics"]
+    assert answers["linked"] == ["10.5555/sqlite-1", None]  # the page links each to its first DOI
     assert answers["proposal"] == ["Magnetic films"]
 
 

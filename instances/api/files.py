@@ -77,7 +77,7 @@ class FileDownload(APIView):
             if len(parts) < 2 and parts != ["home"]:
                 raise Refused(400, "Name a file or folder in home/ or in one experiment's data.")
             instance, path = allowed.instance, "/".join(parts)
-            reader, writer, length = async_to_sync(vm.open_download)(instance, path, vm.token_for(instance))
+            link, length = async_to_sync(vm.open_download)(instance, path, vm.token_for(instance))
         except Refused as refusal:
             return refused(refusal)
         folder = length is None  # a folder's zip is made while sent: its length is not known
@@ -93,7 +93,7 @@ class FileDownload(APIView):
 
         log.info("instance %s: %s downloads %s", uuid, user, path)
         connection.close()  # the pool's connections are for requests, not for minutes of bytes
-        response = StreamingHttpResponse(vm.relay(reader, writer, length, still_allowed),
+        response = StreamingHttpResponse(vm.relay(link, length, still_allowed),
                                          content_type="application/zip" if folder else "application/octet-stream")
         if not folder:
             response["Content-Length"] = length

@@ -3,14 +3,16 @@ VISA_FILES_PORT): a listing, an upload piece and a download, each with the insta
 Bytes pass through in blocks as they come: an upload piece from the request to the VM, a download
 from the VM to the browser in the event loop, so no file is ever held whole in the web process.
 
-A download is read off its socket directly (asyncio streams), not through httpx, whose reads are of
-64 kB whatever the body: the relay reads up to READ bytes a time, and Django passes them on unsliced
-(visa.asgi.Handler)."""
+An upload piece and a download go over a plain socket of their own (_Link), not through httpx, whose
+reads are of 64 kB whatever the body, nor asyncio streams, which copy every block into their buffer
+and out again: a block goes on as the bytes one recv made. A download reads up to READ bytes a
+time, and Django passes them on unsliced (visa.asgi.Handler)."""
 import asyncio
 import http.client
 import io
 import json
 import logging
+import socket
 from urllib.parse import urlencode
 
 import httpx
@@ -100,20 +102,19 @@ def upload(instance, path, offset, size, body, length):
 
 async def _put(instance, token, query, body, length):
     """(status, body) of the VM's answer to a piece sent on as it comes."""
-    reader, writer = await _connect(instance)
+    link = await _Link.open(instance)
     try:
-        writer.write(_request("PUT", "upload", query, instance, token, length))
         chunks, vm_stalled = body.chunks(), False
         try:
+            await link.send(_request("PUT", "upload", query, instance, token, length))
             while True:
                 async with asyncio.timeout(TIMEOUT.read):  # a browser that stops sending frees all it holds
                     chunk = await anext(chunks, None)
                 if chunk is None:
                     break
-                writer.write(chunk)
                 vm_stalled = True
                 async with asyncio.timeout(TIMEOUT.read):
-                    await writer.drain()
+                    await link.send(chunk)
                 vm_stalled = False
         except (BrokenPipeError, ConnectionResetError):
             pass  # the VM stopped reading: it has answered (a refusal), or _answer finds it unreachable
@@ -123,34 +124,81 @@ async def _put(instance, token, query, body, length):
             raise Refused(408, "Nothing more of the piece came for a minute; send the rest again.") from None
         except RequestAborted:  # nobody hears this answer; the VM keeps what came
             raise Refused(400, "The browser went away before the piece was whole.") from None
-        status, _, content = await _answer(reader, whole=True)
+        status, _, content = await _answer(link, whole=True)
         return status, content
     finally:
-        writer.close()
+        link.close()
 
 
 async def open_download(instance, path, token):
-    """(reader, writer, length) once the VM's answer to a download has begun, its body to come from
-    `reader`; length is None for a folder's zip, which ends when the VM closes. Or Refused."""
-    reader, writer = await _connect(instance)
-    writer.write(_request("GET", "download", {"path": path}, instance, token))
+    """(link, length) once the VM's answer to a download has begun, its body to come from the
+    link (a _Link); length is None for a folder's zip, which ends when the VM closes. Or Refused."""
+    link = await _Link.open(instance)
     try:
-        status, length, refusal = await _answer(reader, whole=False)
+        try:
+            await link.send(_request("GET", "download", {"path": path}, instance, token))
+        except OSError:
+            raise Refused(502, UNREACHABLE) from None
+        status, length, refusal = await _answer(link, whole=False)
+        if status != 200:
+            _checked(instance, status, refusal)  # raises: the VM's refusal as visa's
     except Refused:
-        writer.close()
+        link.close()
         raise
-    if status != 200:
-        writer.close()
-        _checked(instance, status, refusal)  # raises: the VM's refusal as visa's
-    return reader, writer, length
+    return link, length
 
 
-async def _connect(instance):
-    try:
-        async with asyncio.timeout(TIMEOUT.connect):
-            return await asyncio.open_connection(instance.address, settings.VISA_FILES_PORT)
-    except (OSError, TimeoutError):
-        raise Refused(502, UNREACHABLE) from None
+class _Link:
+    """A connection to the VM's file API on a non-blocking socket, used through the event loop."""
+
+    def __init__(self, sock):
+        self.sock, self.loop, self.early = sock, asyncio.get_running_loop(), b""  # early: read past the header
+
+    @classmethod
+    async def open(cls, instance):
+        sock = socket.socket(socket.AF_INET6 if ":" in instance.address else socket.AF_INET)
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a piece's last bytes go at once
+        try:
+            async with asyncio.timeout(TIMEOUT.connect):
+                await asyncio.get_running_loop().sock_connect(sock, (instance.address, settings.VISA_FILES_PORT))
+        except (OSError, TimeoutError):
+            sock.close()
+            raise Refused(502, UNREACHABLE) from None
+        return cls(sock)
+
+    async def send(self, data):
+        await self.loop.sock_sendall(self.sock, data)
+
+    async def recv(self, most):
+        """Up to `most` bytes as they come; b"" once the VM has closed."""
+        if self.early:
+            data, self.early = self.early[:most], self.early[most:]
+            return data
+        return await self.loop.sock_recv(self.sock, most)
+
+    async def recv_exactly(self, count):
+        data = b""
+        while len(data) < count:
+            more = await self.recv(count - len(data))
+            if not more:
+                raise ConnectionError("the VM closed before the end of its answer")
+            data += more
+        return data
+
+    async def head(self):
+        """The status line and header fields of the VM's answer (64 kB at most)."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            more = await self.recv(1 << 16)
+            if not more or len(data) > 1 << 16:
+                raise ConnectionError("the VM's answer has no header, or one too long")
+            data += more
+        head, _, self.early = data.partition(b"\r\n\r\n")
+        return head
+
+    def close(self):
+        self.sock.close()
 
 
 def _request(method, operation, query, instance, token, length=None):
@@ -159,21 +207,20 @@ def _request(method, operation, query, instance, token, length=None):
             + (f"Content-Length: {length}\r\n" if length is not None else "") + "\r\n").encode()
 
 
-async def _answer(reader, whole):
+async def _answer(link, whole):
     """(status, Content-Length or None, body) of the VM's answer: its body read (a JSON message of
-    at most 64 kB) if `whole` or a refusal, else left to come from `reader`."""
+    at most 64 kB) if `whole` or a refusal, else left to come from `link`."""
     try:
         async with asyncio.timeout(TIMEOUT.read):
-            status_line, _, fields = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
-            status, headers = int(status_line.split()[1]), http.client.parse_headers(io.BytesIO(fields))
+            status_line, _, fields = (await link.head()).partition(b"\r\n")
+            status, headers = int(status_line.split()[1]), http.client.parse_headers(io.BytesIO(fields + b"\r\n"))
             length = headers.get("Content-Length")
             length = int(length) if length is not None else None
             if whole or status != 200:
-                body = await (reader.read(1 << 16) if length is None else reader.readexactly(min(length, 1 << 16)))
+                body = await (link.recv(1 << 16) if length is None else link.recv_exactly(min(length, 1 << 16)))
             else:
                 body = None
-    except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-            http.client.HTTPException):
+    except (OSError, TimeoutError, ValueError, IndexError, http.client.HTTPException):
         raise Refused(502, UNREACHABLE) from None
     return status, length, body
 
@@ -182,7 +229,7 @@ class Revoked(Exception):
     """The reader lost access during a download: it is cut off, so the browser sees it failed."""
 
 
-async def relay(reader, writer, length, still_allowed):
+async def relay(link, length, still_allowed):
     """The body of a download as the VM sends it (`length` bytes, or until it closes if None);
     `still_allowed()` (sync) is asked every RECHECK_SECONDS, so a revoked reader's download stops
     within about that."""
@@ -191,7 +238,7 @@ async def relay(reader, writer, length, still_allowed):
     try:
         while left is None or left > 0:
             async with asyncio.timeout(TIMEOUT.read):
-                block = await reader.read(READ if left is None else min(READ, left))
+                block = await link.recv(READ if left is None else min(READ, left))
             if not block:
                 if left:
                     raise ConnectionError(f"the VM's file service stopped {left} bytes short")
@@ -203,4 +250,4 @@ async def relay(reader, writer, length, still_allowed):
                     raise Revoked()
                 checked = loop.time()
     finally:
-        writer.close()
+        link.close()

@@ -3,16 +3,16 @@ VISA_FILES_PORT): a listing, an upload piece and a download, each with the insta
 Bytes pass through in blocks as they come: an upload piece from the request to the VM, a download
 from the VM to the browser in the event loop, so no file is ever held whole in the web process.
 
-An upload piece and a download go over a plain socket of their own (_Link), not through httpx, whose
-reads are of 64 kB whatever the body, nor asyncio streams, which copy every block into their buffer
-and out again: a block goes on as the bytes one recv made. A download reads up to READ bytes a
-time, and Django passes them on unsliced (visa.asgi.Handler)."""
+An upload piece and a download go over a connection of their own (_Link, an asyncio protocol), not
+through httpx, whose reads are of 64 kB whatever the body, nor asyncio streams, which copy every
+block into their buffer and out again: a block goes on as the event loop read it. A download passes
+on up to READ bytes a time, and Django passes them on unsliced (visa.asgi.Handler)."""
 import asyncio
+import collections
 import http.client
 import io
 import json
 import logging
-import socket
 from urllib.parse import urlencode
 
 import httpx
@@ -148,34 +148,71 @@ async def open_download(instance, path, token):
     return link, length
 
 
-class _Link:
-    """A connection to the VM's file API on a non-blocking socket, used through the event loop."""
+class _Link(asyncio.Protocol):
+    """A connection to the VM's file API that passes blocks on as they are: each one the event loop
+    read, and each one given to send() (asyncio streams copy every block into their buffer and out
+    again). Up to AHEAD bytes are read before the relay asks for them."""
+    AHEAD = 1 << 20
 
-    def __init__(self, sock):
-        self.sock, self.loop, self.early = sock, asyncio.get_running_loop(), b""  # early: read past the header
+    def __init__(self):
+        self.blocks, self.queued, self.closed, self.paused = collections.deque(), 0, False, False
+        self.readable, self.writable = asyncio.Event(), asyncio.Event()
+        self.writable.set()
 
     @classmethod
     async def open(cls, instance):
-        sock = socket.socket(socket.AF_INET6 if ":" in instance.address else socket.AF_INET)
-        sock.setblocking(False)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a piece's last bytes go at once
         try:
             async with asyncio.timeout(TIMEOUT.connect):
-                await asyncio.get_running_loop().sock_connect(sock, (instance.address, settings.VISA_FILES_PORT))
+                _, link = await asyncio.get_running_loop().create_connection(cls, instance.address,
+                                                                             settings.VISA_FILES_PORT)
         except (OSError, TimeoutError):
-            sock.close()
             raise Refused(502, UNREACHABLE) from None
-        return cls(sock)
+        return link
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data):
+        self.blocks.append(data)
+        self.queued += len(data)
+        self.readable.set()
+        if self.queued > self.AHEAD and not self.paused:
+            self.paused = True
+            self.transport.pause_reading()
+
+    def connection_lost(self, exc):
+        self.closed = True
+        self.readable.set()
+        self.writable.set()
+
+    def pause_writing(self):
+        self.writable.clear()
+
+    def resume_writing(self):
+        self.writable.set()
 
     async def send(self, data):
-        await self.loop.sock_sendall(self.sock, data)
+        if self.closed:
+            raise BrokenPipeError("the VM closed the connection")
+        self.transport.write(data)
+        await self.writable.wait()
 
     async def recv(self, most):
         """Up to `most` bytes as they come; b"" once the VM has closed."""
-        if self.early:
-            data, self.early = self.early[:most], self.early[most:]
-            return data
-        return await self.loop.sock_recv(self.sock, most)
+        while not self.blocks:
+            if self.closed:
+                return b""
+            self.readable.clear()
+            await self.readable.wait()
+        block = self.blocks.popleft()
+        if len(block) > most:
+            self.blocks.appendleft(block[most:])
+            block = block[:most]
+        self.queued -= len(block)
+        if self.paused and self.queued <= self.AHEAD:
+            self.paused = False
+            self.transport.resume_reading()
+        return block
 
     async def recv_exactly(self, count):
         data = b""
@@ -194,11 +231,14 @@ class _Link:
             if not more or len(data) > 1 << 16:
                 raise ConnectionError("the VM's answer has no header, or one too long")
             data += more
-        head, _, self.early = data.partition(b"\r\n\r\n")
+        head, _, rest = data.partition(b"\r\n\r\n")
+        if rest:  # the body's first bytes: the next to come
+            self.blocks.appendleft(rest)
+            self.queued += len(rest)
         return head
 
     def close(self):
-        self.sock.close()
+        self.transport.close()
 
 
 def _request(method, operation, query, instance, token, length=None):

@@ -21,7 +21,10 @@ from visa.schema import ErrorSerializer
 
 log = logging.getLogger(__name__)
 
-MAX_PIECE = 32 << 20  # bytes in one upload request: deploy/nginx lets the upload path have 33m
+# Bytes in one upload request (deploy/nginx lets the upload path have 129m). Each request's checks
+# cost the web process about what 10 MB of body does (tests/benchmarks/files.py): 32 MiB pieces
+# spent a fifth of an upload's CPU on them. The body is streamed, so the web process holds none of it.
+MAX_PIECE = 128 << 20
 PATH = OpenApiParameter("path", str, description="e.g. home/results or data/900001/raw; empty: the top")
 REFUSALS = {code: ErrorSerializer for code in (400, 403, 404, 409, 502)}
 

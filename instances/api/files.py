@@ -21,7 +21,10 @@ from visa.schema import ErrorSerializer
 
 log = logging.getLogger(__name__)
 
-MAX_PIECE = 32 << 20  # bytes in one upload request: deploy/nginx lets the upload path have 33m
+# Bytes in one upload request (deploy/nginx lets the upload path have 129m). Each request's checks
+# cost the web process about what 10 MB of body does (tests/benchmarks/files.py): 32 MiB pieces
+# spent a fifth of an upload's CPU on them. The body is streamed, so the web process holds none of it.
+MAX_PIECE = 128 << 20
 PATH = OpenApiParameter("path", str, description="e.g. home/results or data/900001/raw; empty: the top")
 REFUSALS = {code: ErrorSerializer for code in (400, 403, 404, 409, 502)}
 
@@ -77,7 +80,7 @@ class FileDownload(APIView):
             if len(parts) < 2 and parts != ["home"]:
                 raise Refused(400, "Name a file or folder in home/ or in one experiment's data.")
             instance, path = allowed.instance, "/".join(parts)
-            reader, writer, length = async_to_sync(vm.open_download)(instance, path, vm.token_for(instance))
+            link, length = async_to_sync(vm.open_download)(instance, path, vm.token_for(instance))
         except Refused as refusal:
             return refused(refusal)
         folder = length is None  # a folder's zip is made while sent: its length is not known
@@ -93,7 +96,7 @@ class FileDownload(APIView):
 
         log.info("instance %s: %s downloads %s", uuid, user, path)
         connection.close()  # the pool's connections are for requests, not for minutes of bytes
-        response = StreamingHttpResponse(vm.relay(reader, writer, length, still_allowed),
+        response = StreamingHttpResponse(vm.relay(link, length, still_allowed),
                                          content_type="application/zip" if folder else "application/octet-stream")
         if not folder:
             response["Content-Length"] = length

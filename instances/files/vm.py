@@ -3,10 +3,12 @@ VISA_FILES_PORT): a listing, an upload piece and a download, each with the insta
 Bytes pass through in blocks as they come: an upload piece from the request to the VM, a download
 from the VM to the browser in the event loop, so no file is ever held whole in the web process.
 
-A download is read off its socket directly (asyncio streams), not through httpx, whose reads are of
-64 kB whatever the body: the relay reads up to READ bytes a time, and Django passes them on unsliced
-(visa.asgi.Handler)."""
+An upload piece and a download go over a connection of their own (_Link, an asyncio protocol), not
+through httpx, whose reads are of 64 kB whatever the body, nor asyncio streams, which copy every
+block into their buffer and out again: a block goes on as the event loop read it. A download passes
+on up to READ bytes a time, and Django passes them on unsliced (visa.asgi.Handler)."""
 import asyncio
+import collections
 import http.client
 import io
 import json
@@ -100,20 +102,19 @@ def upload(instance, path, offset, size, body, length):
 
 async def _put(instance, token, query, body, length):
     """(status, body) of the VM's answer to a piece sent on as it comes."""
-    reader, writer = await _connect(instance)
+    link = await _Link.open(instance)
     try:
-        writer.write(_request("PUT", "upload", query, instance, token, length))
         chunks, vm_stalled = body.chunks(), False
         try:
+            await link.send(_request("PUT", "upload", query, instance, token, length))
             while True:
                 async with asyncio.timeout(TIMEOUT.read):  # a browser that stops sending frees all it holds
                     chunk = await anext(chunks, None)
                 if chunk is None:
                     break
-                writer.write(chunk)
                 vm_stalled = True
                 async with asyncio.timeout(TIMEOUT.read):
-                    await writer.drain()
+                    await link.send(chunk)
                 vm_stalled = False
         except (BrokenPipeError, ConnectionResetError):
             pass  # the VM stopped reading: it has answered (a refusal), or _answer finds it unreachable
@@ -123,34 +124,121 @@ async def _put(instance, token, query, body, length):
             raise Refused(408, "Nothing more of the piece came for a minute; send the rest again.") from None
         except RequestAborted:  # nobody hears this answer; the VM keeps what came
             raise Refused(400, "The browser went away before the piece was whole.") from None
-        status, _, content = await _answer(reader, whole=True)
+        status, _, content = await _answer(link, whole=True)
         return status, content
     finally:
-        writer.close()
+        link.close()
 
 
 async def open_download(instance, path, token):
-    """(reader, writer, length) once the VM's answer to a download has begun, its body to come from
-    `reader`; length is None for a folder's zip, which ends when the VM closes. Or Refused."""
-    reader, writer = await _connect(instance)
-    writer.write(_request("GET", "download", {"path": path}, instance, token))
+    """(link, length) once the VM's answer to a download has begun, its body to come from the
+    link (a _Link); length is None for a folder's zip, which ends when the VM closes. Or Refused."""
+    link = await _Link.open(instance)
     try:
-        status, length, refusal = await _answer(reader, whole=False)
+        try:
+            await link.send(_request("GET", "download", {"path": path}, instance, token))
+        except OSError:
+            raise Refused(502, UNREACHABLE) from None
+        status, length, refusal = await _answer(link, whole=False)
+        if status != 200:
+            _checked(instance, status, refusal)  # raises: the VM's refusal as visa's
     except Refused:
-        writer.close()
+        link.close()
         raise
-    if status != 200:
-        writer.close()
-        _checked(instance, status, refusal)  # raises: the VM's refusal as visa's
-    return reader, writer, length
+    return link, length
 
 
-async def _connect(instance):
-    try:
-        async with asyncio.timeout(TIMEOUT.connect):
-            return await asyncio.open_connection(instance.address, settings.VISA_FILES_PORT)
-    except (OSError, TimeoutError):
-        raise Refused(502, UNREACHABLE) from None
+class _Link(asyncio.Protocol):
+    """A connection to the VM's file API that passes blocks on as they are: each one the event loop
+    read, and each one given to send() (asyncio streams copy every block into their buffer and out
+    again). Up to AHEAD bytes are read before the relay asks for them."""
+    AHEAD = 1 << 20
+
+    def __init__(self):
+        self.blocks, self.queued, self.closed, self.paused = collections.deque(), 0, False, False
+        self.readable, self.writable = asyncio.Event(), asyncio.Event()
+        self.writable.set()
+
+    @classmethod
+    async def open(cls, instance):
+        try:
+            async with asyncio.timeout(TIMEOUT.connect):
+                _, link = await asyncio.get_running_loop().create_connection(cls, instance.address,
+                                                                             settings.VISA_FILES_PORT)
+        except (OSError, TimeoutError):
+            raise Refused(502, UNREACHABLE) from None
+        return link
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data):
+        self.blocks.append(data)
+        self.queued += len(data)
+        self.readable.set()
+        if self.queued > self.AHEAD and not self.paused:
+            self.paused = True
+            self.transport.pause_reading()
+
+    def connection_lost(self, exc):
+        self.closed = True
+        self.readable.set()
+        self.writable.set()
+
+    def pause_writing(self):
+        self.writable.clear()
+
+    def resume_writing(self):
+        self.writable.set()
+
+    async def send(self, data):
+        if self.closed:
+            raise BrokenPipeError("the VM closed the connection")
+        self.transport.write(data)
+        await self.writable.wait()
+
+    async def recv(self, most):
+        """Up to `most` bytes as they come; b"" once the VM has closed."""
+        while not self.blocks:
+            if self.closed:
+                return b""
+            self.readable.clear()
+            await self.readable.wait()
+        block = self.blocks.popleft()
+        if len(block) > most:
+            self.blocks.appendleft(block[most:])
+            block = block[:most]
+        self.queued -= len(block)
+        if self.paused and self.queued <= self.AHEAD:
+            self.paused = False
+            self.transport.resume_reading()
+        return block
+
+    async def recv_exactly(self, count):
+        data = b""
+        while len(data) < count:
+            more = await self.recv(count - len(data))
+            if not more:
+                raise ConnectionError("the VM closed before the end of its answer")
+            data += more
+        return data
+
+    async def head(self):
+        """The status line and header fields of the VM's answer (64 kB at most)."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            more = await self.recv(1 << 16)
+            if not more or len(data) > 1 << 16:
+                raise ConnectionError("the VM's answer has no header, or one too long")
+            data += more
+        head, _, rest = data.partition(b"\r\n\r\n")
+        if rest:  # the body's first bytes: the next to come
+            self.blocks.appendleft(rest)
+            self.queued += len(rest)
+        return head
+
+    def close(self):
+        self.transport.close()
 
 
 def _request(method, operation, query, instance, token, length=None):
@@ -159,21 +247,20 @@ def _request(method, operation, query, instance, token, length=None):
             + (f"Content-Length: {length}\r\n" if length is not None else "") + "\r\n").encode()
 
 
-async def _answer(reader, whole):
+async def _answer(link, whole):
     """(status, Content-Length or None, body) of the VM's answer: its body read (a JSON message of
-    at most 64 kB) if `whole` or a refusal, else left to come from `reader`."""
+    at most 64 kB) if `whole` or a refusal, else left to come from `link`."""
     try:
         async with asyncio.timeout(TIMEOUT.read):
-            status_line, _, fields = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
-            status, headers = int(status_line.split()[1]), http.client.parse_headers(io.BytesIO(fields))
+            status_line, _, fields = (await link.head()).partition(b"\r\n")
+            status, headers = int(status_line.split()[1]), http.client.parse_headers(io.BytesIO(fields + b"\r\n"))
             length = headers.get("Content-Length")
             length = int(length) if length is not None else None
             if whole or status != 200:
-                body = await (reader.read(1 << 16) if length is None else reader.readexactly(min(length, 1 << 16)))
+                body = await (link.recv(1 << 16) if length is None else link.recv_exactly(min(length, 1 << 16)))
             else:
                 body = None
-    except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-            http.client.HTTPException):
+    except (OSError, TimeoutError, ValueError, IndexError, http.client.HTTPException):
         raise Refused(502, UNREACHABLE) from None
     return status, length, body
 
@@ -182,7 +269,7 @@ class Revoked(Exception):
     """The reader lost access during a download: it is cut off, so the browser sees it failed."""
 
 
-async def relay(reader, writer, length, still_allowed):
+async def relay(link, length, still_allowed):
     """The body of a download as the VM sends it (`length` bytes, or until it closes if None);
     `still_allowed()` (sync) is asked every RECHECK_SECONDS, so a revoked reader's download stops
     within about that."""
@@ -191,7 +278,7 @@ async def relay(reader, writer, length, still_allowed):
     try:
         while left is None or left > 0:
             async with asyncio.timeout(TIMEOUT.read):
-                block = await reader.read(READ if left is None else min(READ, left))
+                block = await link.recv(READ if left is None else min(READ, left))
             if not block:
                 if left:
                     raise ConnectionError(f"the VM's file service stopped {left} bytes short")
@@ -203,4 +290,4 @@ async def relay(reader, writer, length, still_allowed):
                     raise Revoked()
                 checked = loop.time()
     finally:
-        writer.close()
+        link.close()

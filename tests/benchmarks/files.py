@@ -12,8 +12,9 @@ token from the server's user data, as visa holds it), and to the VM's file API t
 relay in C that only copies, 256 kB a time: what any relay's extra hop costs on this machine, which
 a relay cannot beat); the better of `rounds` counts for each path. Needs Debian's socat.
 Meanwhile it samples the web process's resident memory (the uvicorn process listening on the URL's
-port) every 20 ms: its peak above what it used before the size began. The file's bytes are one
-random 8 MB block over and over, so the benchmark itself stays small too.
+port) every 20 ms: its peak above what it used before the size began; and the CPU seconds that
+process spent per GB each way (the least of the rounds), which other work on a shared machine bends
+less than the speeds. The file's bytes are one random block of a piece's size over and over.
 """
 import argparse
 import json
@@ -103,21 +104,28 @@ def pieces(size, block):
         yield offset, block[:min(len(block), size - offset)]
 
 
-def transfer(http, upload_url, download_url, name, size, block, headers):
-    """Seconds to upload `size` bytes in pieces and to download them back (counted, then dropped)."""
-    started = time.perf_counter()
+def cpu_seconds(process):
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def transfer(http, upload_url, download_url, name, size, block, headers, process=None):
+    """(seconds to upload `size` bytes in pieces, to download them back (counted, then dropped),
+    CPU seconds `process` spent on each)."""
+    started, cpu = time.perf_counter(), cpu_seconds(process) if process else 0
     for offset, piece in pieces(size, block):
         answer = http.put(upload_url, params={"path": f"home/{name}", "offset": offset, "size": size}, data=piece,
                           headers=headers)
         answer.raise_for_status()
-    uploaded = time.perf_counter()
+    uploaded, cpu_uploaded = time.perf_counter(), cpu_seconds(process) if process else 0
     received = 0
     with http.get(download_url, params={"path": f"home/{name}"}, headers=headers, stream=True) as answer:
         answer.raise_for_status()
         for chunk in answer.iter_content(MB):
             received += len(chunk)
     assert received == size, f"downloaded {received} bytes of {size}"
-    return uploaded - started, time.perf_counter() - uploaded
+    cpu_downloaded = cpu_seconds(process) if process else 0
+    return uploaded - started, time.perf_counter() - uploaded, cpu_uploaded - cpu, cpu_downloaded - cpu_uploaded
 
 
 def main():
@@ -152,7 +160,7 @@ def main():
         memory.start()
         for _ in range(args.rounds):
             rounds["visa"].append(transfer(user.http, api + "upload", api + "download", "bench-visa", size, block,
-                                           csrf))
+                                           csrf, process))
             for path, url in (("direct", vm), ("c_relay", relay)):
                 rounds[path].append(transfer(direct, url + "/upload", url + "/download", f"bench-{path}", size, block,
                                              {"Authorization": f"Bearer {token}"}))
@@ -167,6 +175,9 @@ def main():
             "download_ratio": round(best["visa"]["download_mb_s"] / best["direct"]["download_mb_s"], 2),
             "c_relay_upload_ratio": round(best["c_relay"]["upload_mb_s"] / best["direct"]["upload_mb_s"], 2),
             "c_relay_download_ratio": round(best["c_relay"]["download_mb_s"] / best["direct"]["download_mb_s"], 2),
+            # Less bent by other work on the machine than its speed: what each GB cost the web process.
+            "web_cpu_s_per_gb": {way: round(min(r[column] for r in rounds["visa"]) * 1024 / size_mb, 2)
+                                 for way, column in (("upload", 2), ("download", 3))},
             "web_rss_before_mb": round(before / MB, 1),
             "web_rss_peak_growth_mb": round((peak - before) / MB, 1),
         }

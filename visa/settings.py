@@ -242,7 +242,7 @@ VISA_DATA_PATH_TEMPLATE = env.template("VISA_DATA_PATH_TEMPLATE", "/pnfs/{facili
 # Instances
 VISA_BUILD_TIMEOUT = env.integer("VISA_BUILD_TIMEOUT", 600, minimum=1)  # seconds in a transient state at most
 VISA_POLL_INTERVAL = env.seconds("VISA_POLL_INTERVAL", 0.2)  # seconds between looks at a changing server
-# a cloud's watcher runs this long before the next takes over; a waiting instance gets a step this often
+# a cloud's watcher (instances.lifecycle.watch) runs this long, then the next takes over
 VISA_STEP_SECONDS = env.seconds("VISA_STEP_SECONDS", 10)
 VISA_CLOUD_TIMEOUT = env.seconds("VISA_CLOUD_TIMEOUT", 30)  # seconds for one cloud API call
 # Seconds a cloud's answer to "how much room is left" serves launches (instances.lifecycle.quota):

@@ -84,6 +84,6 @@ def _statuses(where):
     """{server id: status} of the cloud's servers; None if the cloud did not answer."""
     try:
         return cloud.server_statuses(cloud.connect(where))
-    except cloud.ERRORS as error:
+    except (*cloud.ERRORS, ValueError, KeyError) as error:  # no answer, an error, or not Nova's JSON
         log.warning("watch: cannot list the servers of %s: %s", where.name, error)
         return None

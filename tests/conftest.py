@@ -187,7 +187,8 @@ def desktop(owner, launch):
 
 @pytest.fixture
 def redis_server(tmp_path):
-    """A private redis-server, for drills that stop Redis (the machine's shared one keeps running)."""
+    """A private redis-server: for drills that stop Redis (the machine's shared one keeps running),
+    and for a stack whose beat's tasks must reach its own worker, not the session's."""
     server = RedisServer(tmp_path)
     yield server
     server.stop()

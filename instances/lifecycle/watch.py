@@ -67,8 +67,9 @@ def _watch(where):
             return
         statuses = _statuses(where)
         now = timezone.now()
-        if statuses is not None:
-            Instance.objects.filter(pk__in=[pk for pk, *_ in waiting]).update(updated_at=now)
+        if statuses is not None:  # a row write a second at most, not one per look
+            Instance.objects.filter(pk__in=[pk for pk, *_ in waiting],
+                                    updated_at__lt=now - timedelta(seconds=1)).update(updated_at=now)
         too_long = now - timedelta(seconds=settings.VISA_BUILD_TIMEOUT)
         for pk, server_id, marker, since in waiting:
             waited = marker.removeprefix(queue.WAITING)

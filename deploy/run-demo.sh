@@ -30,10 +30,10 @@ export VISA_METRICS_ALLOW=${VISA_METRICS_ALLOW:-127.0.0.1,::1}
 
 trap 'trap - EXIT; kill $(jobs -p) 2>/dev/null; wait' INT TERM EXIT
 $PY -m deploy.devcloud --state var/devcloud.json &
-# uvloop (h11, not httptools: the relay measured 0.7 of a raw relay with httptools, 1.1 with h11),
+# uvloop, httptools with visa's handing on of an upload's blocks (visa/http.py),
 # and no permessage-deflate (VNC pixels are already encoded, and deflating
 # every frame costs more CPU than the whole relay): what deploy/ runs and tests/benchmarks/proxy.py measures.
-$PY -m uvicorn visa.asgi:application --host "$HOST" --port "$PORT" --log-level warning --loop uvloop --http h11 --ws-per-message-deflate false --ws-max-size 65536 --timeout-graceful-shutdown 10 &
+$PY -m uvicorn visa.asgi:application --host "$HOST" --port "$PORT" --log-level warning --loop uvloop --http visa.http:Protocol --ws-per-message-deflate false --ws-max-size 65536 --timeout-graceful-shutdown 10 &
 $PY -m celery -A visa worker --beat --loglevel INFO --concurrency 2 &
 
 until $PY -c "import urllib.request; urllib.request.urlopen('http://$HOST:$PORT/accounts/login/')" 2>/dev/null; do sleep 0.5; done

@@ -16,9 +16,9 @@ METRICS_TOKEN = "metrics-token-for-tests"
 # of a deployment would (tests/instances/lifecycle/test_clouds.py registers that cloud).
 SECOND_CLOUD_VARIABLE, SECOND_CLOUD_PASSWORD = "OPENSTACK_PASSWORD_SITE_B", "site-b-password"
 # The ASGI server's options as `make run` and deploy/ give them (tests/test_deploy.py holds them to
-# it): uvloop and h11 (the desktop relay measured 0.7 of a raw relay with httptools, 1.1 with h11),
-# no permessage-deflate, no incoming frame over 64 kB, a bounded stop.
-UVICORN_OPTIONS = ["--loop", "uvloop", "--http", "h11", "--ws-per-message-deflate", "false",
+# it): uvloop and httptools with visa's handing on of a body's blocks (visa/http.py), no
+# permessage-deflate, no incoming frame over 64 kB, a bounded stop.
+UVICORN_OPTIONS = ["--loop", "uvloop", "--http", "visa.http:Protocol", "--ws-per-message-deflate", "false",
                    "--ws-max-size", "65536", "--timeout-graceful-shutdown", "10"]
 
 

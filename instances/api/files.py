@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from instances.files import vm
 from instances.files.access import file_access, upload_limit
+from instances.sharing.streams import rechecked
 from protocols.file_api import Refused
 from visa.schema import ErrorSerializer
 
@@ -96,7 +97,7 @@ class FileDownload(APIView):
 
         log.info("instance %s: %s downloads %s", uuid, user, path)
         connection.close()  # the pool's connections are for requests, not for minutes of bytes
-        response = StreamingHttpResponse(vm.relay(link, length, still_allowed),
+        response = StreamingHttpResponse(rechecked(vm.relay(link, length), still_allowed),
                                          content_type="application/zip" if folder else "application/octet-stream")
         if not folder:
             response["Content-Length"] = length

@@ -21,14 +21,12 @@ from django.conf import settings
 from django.core.exceptions import RequestAborted
 
 from instances.cloud import vmsecrets
-from instances.sharing.sockets import in_thread
 from protocols.file_api import Refused
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(10, read=60)
 READ = 256 << 10  # bytes a download reads a time: 1 MB measured slower (tests/benchmarks/files.py)
-RECHECK_SECONDS = 1  # a download checks this often that its reader may still read
 UNREACHABLE = ("The desktop's file service does not answer. If the desktop has just started, try again in a "
                "minute; if it goes on, its environment may lack visa's agent: ask support.")
 _http = httpx.Client(timeout=TIMEOUT)  # one for the process: a client per request costs an SSL context
@@ -267,16 +265,9 @@ async def _answer(link, whole):
     return status, length, body
 
 
-class Revoked(Exception):
-    """The reader lost access during a download: it is cut off, so the browser sees it failed."""
-
-
-async def relay(link, length, still_allowed):
-    """The body of a download as the VM sends it (`length` bytes, or until it closes if None);
-    `still_allowed()` (sync) is asked every RECHECK_SECONDS, so a revoked reader's download stops
-    within about that."""
-    loop = asyncio.get_running_loop()
-    checked, left = loop.time(), length
+async def relay(link, length):
+    """The body of a download as the VM sends it (`length` bytes, or until it closes if None)."""
+    left = length
     try:
         while left is None or left > 0:
             async with asyncio.timeout(TIMEOUT.read):
@@ -287,9 +278,5 @@ async def relay(link, length, still_allowed):
                 return
             left = None if left is None else left - len(block)
             yield block
-            if loop.time() - checked > RECHECK_SECONDS:
-                if not await in_thread(still_allowed)():  # its connection back to the pool after
-                    raise Revoked()
-                checked = loop.time()
     finally:
         link.close()

@@ -3,7 +3,8 @@ kernels, sessions, terminals) relayed to the Jupyter server in the VM, streamed 
 whole body is held), with the instance's Jupyter token added here so that no browser ever has it.
 
 Every request is decided again (`tickets.access_of`): a member removed, kicked or made a guest is
-refused at their next request. A page load without a valid cookie goes back through visa's origin
+refused at their next request, and an answer still under way (a large file) is cut off within a
+second (`sharing.streams.rechecked`). A page load without a valid cookie goes back through visa's origin
 for a ticket. Requests that change something must come from the instance's own notebook origin
 (Origin header): JupyterLab's own XSRF check does not apply to token-authenticated requests, so
 this is the defence against another page (another instance's notebook) posting here with the
@@ -24,6 +25,7 @@ from instances.cloud import vmsecrets
 from instances.lifecycle import services
 from instances.sharing.access import Refused, SignInRequired
 from instances.sharing.sockets import DB_TIMEOUT, UNAVAILABLE, in_thread
+from instances.sharing.streams import rechecked
 
 from . import tickets
 from .origins import header, same_origin
@@ -113,7 +115,16 @@ async def app(scope, receive, send, instance_uuid):
         log.warning("JupyterLab request of %s not admitted: %r", instance_uuid, error)
         return await respond(send, 503, UNAVAILABLE, navigation=navigation)
     note_activity(access.instance.pk)
-    await relay(scope, receive, send, access.instance, navigation)
+
+    def still_allowed():
+        try:
+            tickets.access_of(scope, instance_uuid)
+        except (Refused, SignInRequired):
+            log.info("JupyterLab of %s: a reader lost access during an answer", instance_uuid)
+            return False
+        return True
+
+    await relay(scope, receive, send, access.instance, navigation, still_allowed)
 
 
 async def redeem(scope, send, instance_uuid, navigation):
@@ -142,7 +153,7 @@ def forwarded_headers(scope, token):
     return [*kept, ("authorization", f"token {token}"), *([("cookie", cookies)] if cookies else [])]
 
 
-async def relay(scope, receive, send, instance, navigation):
+async def relay(scope, receive, send, instance, navigation, still_allowed):
     has_body = any(name in (b"content-length", b"transfer-encoding") for name, _ in scope["headers"])
 
     async def body():
@@ -177,7 +188,7 @@ async def relay(scope, receive, send, instance, navigation):
     try:
         await send({"type": "http.response.start", "status": response.status_code, "headers": [
             (name, value) for name, value in response.headers.raw if name.lower() not in HOP_BY_HOP]})
-        async for chunk in response.aiter_raw():
+        async for chunk in rechecked(response.aiter_raw(), still_allowed):  # a long download too is cut off
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
     finally:

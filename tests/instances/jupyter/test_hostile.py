@@ -2,6 +2,7 @@
 and misdirected tickets, a cookie of one instance on another's origin, writes and WebSockets from
 another origin, and visa's pages on a notebook origin."""
 import socket
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -9,6 +10,7 @@ import requests
 import websockets
 from websockets.sync.client import connect
 
+from instances.models import Instance
 from tests.support.waiting import eventually
 
 NAVIGATE = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
@@ -100,3 +102,37 @@ def test_tickets_cookies_and_origins_are_checked(stack, owner, person, launch):
     stranger = Notebook(stack, uuid)
     with pytest.raises(websockets.InvalidStatus):
         stranger.socket("/api/events/subscribe", stranger.origin)
+
+
+def test_a_download_from_jupyterlab_stops_when_the_reader_loses_access(stack, owner, person, launch, devcloud):
+    """Jupyter's own file download (its /files/ path) through the proxy: cut off within about a
+    second of the member's removal, not sent to the end."""
+    uuid = launch(owner)
+    # the notebook's folder (the VM's home), where devcloud's JupyterLab starts
+    root = devcloud.directory / "devcloud-jupyter" / Instance.objects.get(uuid=uuid).server_id / "root"
+    size = 512 << 20
+    with open(root / "big.h5", "wb") as file:
+        file.truncate(size)  # sparse: quick to make, long to send
+    with owner.open_desktop(uuid):
+        member = person()
+        member.join(owner.share(uuid, access="interactive"))
+        lab = Notebook(stack, uuid)
+        assert lab.redeem(ticket_url(member, uuid)).status_code == 302
+        assert eventually(lambda: lab.get("/api/status").status_code == 200, timeout=60, every=1)
+        sharing = owner.get(f"/instances/{uuid}/sharing").json()
+        mine = next(m for m in sharing["members"] if m["username"] == member.username)
+        received, removed, cut = 0, False, False
+        try:
+            with lab.get("/files/big.h5", stream=True, timeout=30) as answer:
+                assert answer.status_code == 200, answer.text
+                for chunk in answer.iter_content(1 << 20):
+                    received += len(chunk)
+                    if not removed and received >= 1 << 20:
+                        token = owner.csrf(owner.get(f"/instances/{uuid}/").text)
+                        action = f"{owner.base_url}/instances/{uuid}/members/{mine['id']}/remove"
+                        assert owner.http.post(action, data={"csrfmiddlewaretoken": token}).ok
+                        removed = True
+                        time.sleep(1.5)
+        except requests.exceptions.RequestException:  # cut off: fewer bytes than announced
+            cut = True
+        assert removed and cut and received < size

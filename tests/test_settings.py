@@ -35,6 +35,16 @@ def test_production_settings_are_clean():
     assert "no issues" in result.stdout
 
 
+def test_the_database_urls_own_options_are_kept():
+    """A facility's PostgreSQL over TLS: sslmode and server options in DATABASE_URL reach the
+    connection, beside visa's pool and its own server option."""
+    url = "postgres://visa@db.example:5432/visa?sslmode=verify-full&options=-c%20statement_timeout%3D5000"
+    result = manage("shell", "-c", "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS']; "
+                    "print(o['sslmode'], '|', o['options'], '|', sorted(o['pool']))", DATABASE_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "verify-full | -c jit=off -c statement_timeout=5000 | ['max_size', 'min_size', 'timeout']"
+
+
 def test_without_a_secret_key_only_the_demo_starts():
     """With no key there is nothing to sign sessions and mount-agent tokens with but a key anyone
     could know: a deployment (DATABASE_URL set) refuses to start, saying what to set."""

@@ -90,11 +90,13 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # A pool bounds them per process; requests beyond it wait for a free connection, then PoolTimeout
     # (while the database is away, a page or a desktop connection is refused within seconds).
     _pool = {"min_size": 1, "max_size": env.integer("VISA_DB_POOL_SIZE", 20, minimum=1)}
+    _from_url = DATABASES["default"].get("OPTIONS", {})  # DATABASE_URL's query: ?sslmode=verify-full&options=...
     DATABASES["default"]["OPTIONS"] = {
+        **_from_url,
         "pool": {**_pool, "timeout": env.seconds("VISA_DB_POOL_TIMEOUT", 10)},
         # No JIT: compiling a search of thousands of matches (openaccess.search) took about 60 ms,
-        # more than it saved; visa's queries are short.
-        "options": "-c jit=off",
+        # more than it saved; visa's queries are short. The URL's own server options come after.
+        "options": " ".join(filter(None, ["-c jit=off", _from_url.get("options")])),
     }
 elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite has no row locks: beginning every transaction IMMEDIATE takes the database's write lock

@@ -35,19 +35,28 @@ if (dialog) {
     return made;
   }
 
+  // An answer as the panel reads it: ok, the status, and the JSON body (or a sentence naming the status).
+  function answered(status, text) {
+    let body;
+    try { body = JSON.parse(text); } catch { body = { detail: `visa answered ${status}.` }; }
+    return { ok: status >= 200 && status < 300, status, body };
+  }
+
+  function unreachable() {
+    return { ok: false, status: 0, body: { detail: "visa could not be reached: check your connection." } };
+  }
+
   async function answerOf(request) {
-    let answer;
     try {
-      answer = await request;
+      const answer = await request;
+      return answered(answer.status, await answer.text());
     } catch {
-      return { ok: false, status: 0, body: { detail: "visa could not be reached: check your connection." } };
+      return unreachable();
     }
-    const body = await answer.json().catch(() => ({ detail: `visa answered ${answer.status}.` }));
-    return { ok: answer.ok, status: answer.status, body };
   }
 
   // A piece goes up by XMLHttpRequest, which tells how much of it has gone (fetch does not): the bar
-  // moves within a piece, which takes a minute on a slow link. Answers as answerOf does.
+  // moves within a piece, which takes a minute on a slow link.
   function put(url, blob, progress) {
     return new Promise((done) => {
       const request = new XMLHttpRequest();
@@ -56,13 +65,8 @@ if (dialog) {
       request.setRequestHeader("Content-Type", "application/octet-stream");
       request.setRequestHeader("Accept", "application/json");
       request.upload.onprogress = (event) => progress(event.loaded);
-      request.onload = () => {
-        let body;
-        try { body = JSON.parse(request.responseText); } catch { body = { detail: `visa answered ${request.status}.` }; }
-        done({ ok: request.status >= 200 && request.status < 300, status: request.status, body });
-      };
-      request.onerror = request.ontimeout = request.onabort = () =>
-        done({ ok: false, status: 0, body: { detail: "visa could not be reached: check your connection." } });
+      request.onload = () => done(answered(request.status, request.responseText));
+      request.onerror = request.ontimeout = request.onabort = () => done(unreachable());
       request.send(blob);
     });
   }

@@ -9,7 +9,11 @@ class Protocol(HttpToolsProtocol):
     def on_body(self, body):
         cycle = self.cycle
         if cycle.body or cycle.response_complete or self.parser.should_upgrade():
-            return super().on_body(body)  # the application is behind (or no body is wanted): as uvicorn does
+            # The application is behind (or no body is wanted): as uvicorn does, appending to a
+            # bytearray (a bytes object waiting would be copied whole at every block).
+            if isinstance(cycle.body, bytes):
+                cycle.body = bytearray(cycle.body)
+            return super().on_body(body)
         # The application has taken all before: this block is the next message's body as it is
         # (receive() hands on bytes(block), which is the block itself).
         cycle.body = body

@@ -186,3 +186,11 @@ def test_nul_characters_in_searches_are_ignored(site):
     refused = client.post(f"/instances/{site['uuid']}/links", {"access": "view-only", "label": "a\x00"})
     assert refused.status_code == 400
     assert refused.json() == {"error": "The label and the e-mail address may not contain NUL characters."}
+
+
+def test_a_request_for_another_host_name_is_a_bad_request(site):
+    """Django refuses a Host not in ALLOWED_HOSTS before visa's middleware runs: its 400 page has no
+    user to show notices for, and must still be a 400, not a server error."""
+    for client in (site["client"], Client()):  # signed in, and not
+        answer = client.get("/", HTTP_HOST="evil.example")
+        assert answer.status_code == 400 and "This request cannot be answered" in answer.content.decode()

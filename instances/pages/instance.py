@@ -97,6 +97,7 @@ def _live_context(user, session, instance):
             "This environment has no remote desktop: it offers JupyterLab, which opens in a new tab."
             if offers_jupyter else "This environment offers JupyterLab only, which is for those who may control "
                                    "it: you may only watch, and there is nothing to watch.")
+    panel = sharing.panel(instance) if role == Role.OWNER else None  # its "connected" is who is present
     context = {"instance": instance, "role": role, "steps": progress(instance), "is_owner": role == Role.OWNER,
                "building": instance.state in BUILDING,
                "transitional": TRANSIENT, "heading": heading, "state_text": text, "refusal": refusal,
@@ -105,10 +106,10 @@ def _live_context(user, session, instance):
                "time_left": instance.expires_at and timeuntil(instance.expires_at, depth=1),
                "ends_soon": instance.state not in GONE and expiry.ends_soon(instance),
                "actions": BUTTONS.get(instance.state, []),
-               "present": sessions.connected(instance) if role else [],
+               "present": panel["connected"] if panel else sessions.connected(instance) if role else [],
                "inside": inside, "events": instance.events.all() if inside else [], "offers_jupyter": offers_jupyter}
-    if role == Role.OWNER:
-        context.update(sharing.panel(instance), answers=ANSWERS,
+    if panel:
+        context.update(panel, answers=ANSWERS,
                        extension=instance.extensions.order_by("-requested_at").first(),
                        may_extend=instance.state in RESTING)
     return context
@@ -133,7 +134,7 @@ def _own_instance(request, uuid):
 def _visible_instance(request, uuid):
     """The instance and the visitor's role on it (None for staff, who may ask for access, and
     operators who may view any instance)."""
-    instance = get_object_or_404(Instance.objects.select_related("image", "flavour"), uuid=uuid)
+    instance = get_object_or_404(Instance.objects.select_related("image", "flavour", "owner"), uuid=uuid)
     role = access.page_role(request.user, request.session, instance)
     if role is None and not (request.user.is_staff or request.user.has_perm(VIEW_ANY)):
         raise Http404("No such instance")
@@ -143,8 +144,8 @@ def _visible_instance(request, uuid):
 def readable_mounts(user, instance):
     """(experiment, mount point) of the instance's mounts whose data the visitor may read, and
     how many others it mounts: a data path is shown only to those who may read the data."""
-    mounted = mounted_experiments(instance)
-    shown = [(e, mount_point(e)) for e in mounted if can_read(user, e)]
+    mounted = mounted_experiments(instance)  # what the owner may read: no need to ask again for them
+    shown = [(e, mount_point(e)) for e in mounted if user.pk == instance.owner_id or can_read(user, e)]
     return shown, len(mounted) - len(shown)
 
 

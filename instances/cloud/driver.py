@@ -96,8 +96,11 @@ def server_statuses(conn):
     """{server id: status} of every server of the project, read straight from Nova's JSON: the
     watcher lists a cloud every VISA_POLL_INTERVAL, and openstacksdk's resources cost tens of
     milliseconds of CPU per listing where the statuses alone cost a few."""
-    statuses, url = {}, "/servers/detail"
+    statuses, url, asked = {}, "/servers/detail", set()
     while url:
+        if url in asked:  # a cloud (or a proxy before it) whose "next" page repeats: the watcher gives up this look
+            raise ValueError(f"the server list's pages go round in a circle at {url}")
+        asked.add(url)
         answer = conn.compute.get(url)
         sdk_errors.raise_from_response(answer)
         page = answer.json()
